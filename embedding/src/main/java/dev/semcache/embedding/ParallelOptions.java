@@ -1,0 +1,26 @@
+package dev.semcache.embedding;
+
+/**
+ * Settings of the {@link ParallelEmbedder} front.
+ *
+ * @param workers inferences that run at once, each on one ONNX Runtime thread; the number of cores
+ *     is right unless other work shares them
+ * @param queueCapacity requests that may wait for a worker; one more is rejected with {@link
+ *     EmbedderOverloadedException} instead of queueing without bound
+ */
+public record ParallelOptions(int workers, int queueCapacity) {
+
+  /** One worker per available processor, 1,024 waiting requests. */
+  public static ParallelOptions defaults() {
+    return new ParallelOptions(Runtime.getRuntime().availableProcessors(), 1024);
+  }
+
+  public ParallelOptions {
+    if (workers < 1) {
+      throw new IllegalArgumentException("workers must be positive; workers=" + workers);
+    }
+    if (queueCapacity < 1) {
+      throw new IllegalArgumentException("queue capacity must be positive; queue_capacity=" + queueCapacity);
+    }
+  }
+}
