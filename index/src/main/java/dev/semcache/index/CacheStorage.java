@@ -1,0 +1,556 @@
+package dev.semcache.index;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything the cache remembers: the {@link EntryStore} (source of truth) and the {@link VectorIndex}
+ * derived from it, kept consistent, expired and bounded.
+ *
+ * <h2>Consistency</h2>
+ * A store writes the entry to RocksDB first (durable on return), then adds it to the index; a removal
+ * does the same. The index is made durable by periodic commits that record the store sequence they
+ * contain. Writes reach the index out of order when they run concurrently, so a commit records only the
+ * sequence below the oldest write still on its way to the index ({@code inFlight}); on open, every
+ * change after the recorded sequence is replayed (upserts and deletes are idempotent). An index that is
+ * missing, unreadable, or ahead of the store is rebuilt from the stored embeddings, without the model.
+ *
+ * <h2>Reads never trust the index alone</h2>
+ * Semantic search returns ids; each is read back from the store and kept only if it is live and
+ * belongs to the asked namespace and scope, and its similarity is recomputed from the stored
+ * full-precision vector (which also rescores a quantized index). A stale index can cost a hit, never
+ * serve a wrong or expired one.
+ *
+ * <h2>Lifetimes and bounds</h2>
+ * Expired entries are never served (reads check the expiry) and are reclaimed by sweeps. A namespace's
+ * {@code max_entries} and the global entry and byte bounds are enforced when storing, by evicting the
+ * least recently hit entries first. Time comes from an injected {@link InstantSource}.
+ */
+public final class CacheStorage implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(CacheStorage.class);
+  private static final int REPLAY_BATCH = 10_000;
+
+  private final Path dir;
+  private final StorageOptions options;
+  private final InstantSource clock;
+  private final RocksEntryStore store;
+  private final ReentrantLock writes = new ReentrantLock();
+  private final ConcurrentSkipListSet<Long> inFlight = new ConcurrentSkipListSet<>();
+  private final AtomicLong evictions = new AtomicLong();
+  private final AtomicLong expirations = new AtomicLong();
+  private final ScheduledExecutorService maintenance;
+  private volatile VectorIndex index;
+  private volatile boolean closed;
+
+  private CacheStorage(Path dir, StorageOptions options, InstantSource clock, RocksEntryStore store) {
+    this.dir = dir;
+    this.options = options;
+    this.clock = clock;
+    this.store = store;
+    this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "semcache-storage-maintenance");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Opens the storage in {@code dir} ({@code store/} and {@code index/} below it), recovering the
+   * index from the store as needed, and starts the background refresh, commit and sweep.
+   */
+  public static CacheStorage open(Path dir, StorageOptions options, InstantSource clock) {
+    RocksEntryStore store = RocksEntryStore.open(dir.resolve("store"), options.blockCacheBytes(), options.syncWrites());
+    CacheStorage storage = new CacheStorage(dir, options, clock, store);
+    try {
+      storage.index = storage.recoverIndex();
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    storage.schedule(options);
+    return storage;
+  }
+
+  private void schedule(StorageOptions o) {
+    every(o.refreshInterval().toMillis(), "refresh", this::refreshIndex);
+    every(o.commitInterval().toMillis(), "commit", this::commitIndex);
+    every(o.sweepInterval().toMillis(), "sweep", this::sweep);
+  }
+
+  private void every(long millis, String what, Runnable task) {
+    maintenance.scheduleWithFixedDelay(() -> {
+      try {
+        if (!closed) {
+          task.run();
+        }
+      } catch (RuntimeException e) {
+        LOG.error("background {} failed; it will run again in {} ms", what, millis, e);
+      }
+    }, millis, millis, TimeUnit.MILLISECONDS);
+  }
+
+  private VectorIndex recoverIndex() {
+    Path indexDir = dir.resolve("index");
+    long start = System.nanoTime();
+    LuceneVectorIndex opened;
+    try {
+      opened = openIndex(indexDir);
+    } catch (IOException e) {
+      LOG.warn("the vector index in {} is unreadable ({}); rebuilding it from the store", indexDir, e.toString());
+      deleteRecursively(indexDir);
+      opened = openIndexOrFail(indexDir);
+    }
+    long committed = opened.committedSequence();
+    if (committed == 0 || committed > store.lastSequence()) {
+      if (committed > store.lastSequence()) {
+        LOG.warn("the index records store sequence {} but the store ends at {}; rebuilding it",
+            committed, store.lastSequence());
+        opened.close();
+        deleteRecursively(indexDir);
+        opened = openIndexOrFail(indexDir);
+      }
+      rebuild(opened);
+    } else {
+      replay(opened, committed);
+    }
+    opened.refresh();
+    LOG.info("vector index ready: {} entries, store sequence {}, {} ms", opened.size(), store.lastSequence(),
+        (System.nanoTime() - start) / 1_000_000);
+    return opened;
+  }
+
+  private LuceneVectorIndex openIndex(Path indexDir) throws IOException {
+    Files.createDirectories(indexDir);
+    return LuceneVectorIndex.open(indexDir, options.vectorFormat(), options.maxConn(), options.beamWidth(),
+        options.candidates());
+  }
+
+  private LuceneVectorIndex openIndexOrFail(Path indexDir) {
+    try {
+      return openIndex(indexDir);
+    } catch (IOException e) {
+      throw new StoreException("cannot create a vector index in " + indexDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void rebuild(LuceneVectorIndex target) {
+    long upTo = store.lastSequence();
+    long now = clock.millis();
+    AtomicLong n = new AtomicLong();
+    store.forEachEntry(e -> {
+      if (e.isLiveAt(now)) {
+        target.upsert(e.id(), Keys.partition(e.namespace(), e.scope()), indexExpiry(e), e.embedding());
+        if (n.incrementAndGet() % 100_000 == 0) {
+          LOG.info("rebuilding the vector index: {} entries so far", n.get());
+        }
+      }
+    });
+    target.commit(upTo);
+    store.trimChangesThrough(upTo);
+    LOG.info("rebuilt the vector index from the store: {} live entries", n.get());
+  }
+
+  private void replay(LuceneVectorIndex target, long committed) {
+    long from = committed;
+    int replayed = 0;
+    while (true) {
+      List<Change> changes = store.changesAfter(from, REPLAY_BATCH);
+      if (changes.isEmpty()) {
+        break;
+      }
+      for (Change c : changes) {
+        applyToIndex(target, c);
+        from = c.sequence();
+        replayed++;
+      }
+    }
+    if (replayed > 0) {
+      target.commit(from);
+      store.trimChangesThrough(from);
+      LOG.info("replayed {} store changes into the vector index (sequence {} to {})", replayed, committed, from);
+    }
+  }
+
+  private void applyToIndex(VectorIndex target, Change c) {
+    Optional<Entry> e = c.upsert() ? store.get(c.entryId()) : Optional.empty();
+    if (e.isPresent()) {
+      Entry entry = e.get();
+      target.upsert(entry.id(), Keys.partition(entry.namespace(), entry.scope()), indexExpiry(entry), entry.embedding());
+    } else {
+      target.delete(c.entryId());
+    }
+  }
+
+  /**
+   * The expiry the index filters on. With a sliding TTL the entry's expiry moves on every hit, which
+   * the index is not told about; it filters on the cap instead ({@code max_ttl_s} after creation), and
+   * the store's expiry decides.
+   */
+  private long indexExpiry(Entry e) {
+    NamespaceConfig c = config(e.namespace());
+    return c.slidingTtl() ? Math.max(e.expiresAtMillis(), e.createdAtMillis() + c.maxTtlSeconds() * 1000) : e.expiresAtMillis();
+  }
+
+  // ---------------------------------------------------------------- namespaces
+
+  /** The stored config of a namespace, or the defaults if it has none. */
+  public NamespaceConfig config(String namespace) {
+    return store.namespace(namespace).orElseGet(NamespaceConfig::defaults);
+  }
+
+  /** The stored config of a namespace, if it has one. */
+  public Optional<NamespaceConfig> storedConfig(String namespace) {
+    return store.namespace(namespace);
+  }
+
+  public void putConfig(String namespace, NamespaceConfig config) {
+    store.putNamespace(namespace, config);
+  }
+
+  public List<String> namespaces() {
+    return store.namespaces();
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /**
+   * Stores an answer. Visible to exact lookups on return, to semantic search within the refresh
+   * interval. Replaces an entry stored under the same namespace, scope and normalised prompt.
+   *
+   * @param ttlSeconds the entry's time to live, or null for the namespace's default
+   * @throws IllegalArgumentException if the namespace name, TTL or vector is invalid
+   */
+  public Entry store(String namespace, Scope scope, String prompt, String response, float[] embedding,
+      Long ttlSeconds, Map<String, String> metadata) {
+    Namespaces.requireValid(namespace);
+    requireUnitVector(embedding);
+    NamespaceConfig config = config(namespace);
+    long ttl = config.ttlMillisFor(ttlSeconds);
+    long now = clock.millis();
+    Entry entry = new Entry(UUID.randomUUID().toString().replace("-", ""), namespace, scope, prompt, response,
+        embedding.clone(), now, ttl, now + ttl, 0, now, metadata);
+    long first;
+    long size = EntryCodec.encode(entry).length;
+    writes.lock();
+    try {
+      ensureOpen();
+      makeRoom(namespace, config, size);
+      first = store.lastSequence() + 1;
+      inFlight.add(first);
+      try {
+        store.put(entry);
+      } catch (RuntimeException e) {
+        inFlight.remove(first);
+        throw e;
+      }
+    } finally {
+      writes.unlock();
+    }
+    try {
+      for (Change c : store.changesAfter(first - 1, 2)) {
+        applyToIndex(index, c);
+      }
+    } finally {
+      inFlight.remove(first);
+    }
+    return entry;
+  }
+
+  /** Evicts least recently hit entries until one more of {@code size} bytes fits every bound. */
+  private void makeRoom(String namespace, NamespaceConfig config, long size) {
+    while (store.count(namespace) >= config.maxEntries()) {
+      if (!evictOldest(namespace)) {
+        break;
+      }
+    }
+    while (store.count() >= options.maxEntries() || store.bytes() + size > options.maxBytes()) {
+      if (!evictOldest(null)) {
+        break;
+      }
+    }
+  }
+
+  private boolean evictOldest(String namespace) {
+    List<String> oldest = store.leastRecentlyHit(namespace, 1);
+    if (oldest.isEmpty()) {
+      return false;
+    }
+    removeLocked(oldest.get(0));
+    evictions.incrementAndGet();
+    return true;
+  }
+
+  /** Removes an entry from store and index; the caller holds {@link #writes}. */
+  private boolean removeLocked(String id) {
+    long seq = store.remove(id);
+    if (seq < 0) {
+      return false;
+    }
+    inFlight.add(seq);
+    try {
+      index.delete(id);
+    } finally {
+      inFlight.remove(seq);
+    }
+    return true;
+  }
+
+  /**
+   * Removes an entry of {@code namespace}.
+   *
+   * @return false if there is no such entry in that namespace
+   */
+  public boolean delete(String namespace, String id) {
+    Optional<Entry> e = store.get(id);
+    if (e.isEmpty() || !e.get().namespace().equals(namespace)) {
+      return false;
+    }
+    writes.lock();
+    try {
+      ensureOpen();
+      return removeLocked(id);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  /** Records a hit: statistics, recency, and the new expiry if the namespace's TTL slides. */
+  public Entry recordHit(Entry e) {
+    long now = clock.millis();
+    NamespaceConfig c = config(e.namespace());
+    long expires = e.expiresAtMillis();
+    if (c.slidingTtl()) {
+      expires = Math.max(expires, Math.min(now + e.ttlMillis(), e.createdAtMillis() + c.maxTtlSeconds() * 1000));
+    }
+    EntryStats stats = new EntryStats(expires, e.hitCount() + 1, now);
+    store.updateStats(e.id(), stats);
+    return e.withStats(stats);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The live entry of {@code namespace} with this id. */
+  public Optional<Entry> get(String namespace, String id) {
+    long now = clock.millis();
+    return store.get(id).filter(e -> e.namespace().equals(namespace) && e.isLiveAt(now));
+  }
+
+  /** The live entry stored under this namespace, scope and (normalised) prompt: the exact path. */
+  public Optional<Entry> findExact(String namespace, Scope scope, String prompt) {
+    long now = clock.millis();
+    return store.exactId(Keys.exact(namespace, scope, prompt))
+        .flatMap(store::get)
+        .filter(e -> e.isLiveAt(now) && e.namespace().equals(namespace) && e.scope().equals(scope));
+  }
+
+  /**
+   * The {@code k} live entries of (namespace, scope) nearest to {@code vector}, most similar first,
+   * with exact similarities.
+   */
+  public List<Match> findNearest(String namespace, Scope scope, float[] vector, int k) {
+    long now = clock.millis();
+    List<Match> out = new ArrayList<>(k);
+    for (Neighbor n : index.search(Keys.partition(namespace, scope), vector, k, now)) {
+      store.get(n.entryId())
+          .filter(e -> e.isLiveAt(now) && e.namespace().equals(namespace) && e.scope().equals(scope))
+          .ifPresent(e -> out.add(new Match(e, dot(vector, e.embedding()))));
+    }
+    out.sort(Comparator.comparingDouble(Match::similarity).reversed());
+    return out;
+  }
+
+  // ---------------------------------------------------------------- maintenance
+
+  /** Makes every store so far visible to semantic search (runs every refresh interval by itself). */
+  public void refreshIndex() {
+    index.refresh();
+  }
+
+  /** Makes the index durable up to the oldest write still in flight, and trims the change log. */
+  public void commitIndex() {
+    long safe;
+    writes.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      safe = inFlight.isEmpty() ? store.lastSequence() : inFlight.first() - 1;
+    } finally {
+      writes.unlock();
+    }
+    if (safe > index.committedSequence()) {
+      index.commit(safe);
+      store.trimChangesThrough(safe);
+    }
+  }
+
+  /**
+   * Reclaims expired entries and enforces every bound. Runs every sweep interval by itself.
+   *
+   * @return entries removed
+   */
+  public int sweep() {
+    int removed = 0;
+    long now = clock.millis();
+    while (true) {
+      List<String> expired = store.expiredAt(now, 1000);
+      if (expired.isEmpty()) {
+        break;
+      }
+      writes.lock();
+      try {
+        if (closed) {
+          return removed;
+        }
+        for (String id : expired) {
+          if (removeLocked(id)) {
+            expirations.incrementAndGet();
+            removed++;
+          }
+        }
+      } finally {
+        writes.unlock();
+      }
+    }
+    writes.lock();
+    try {
+      if (!closed) {
+        for (String ns : store.namespaces()) {
+          NamespaceConfig c = config(ns);
+          while (store.count(ns) > c.maxEntries() && evictOldest(ns)) {
+            removed++;
+          }
+        }
+        while ((store.count() > options.maxEntries() || store.bytes() > options.maxBytes()) && evictOldest(null)) {
+          removed++;
+        }
+      }
+    } finally {
+      writes.unlock();
+    }
+    return removed;
+  }
+
+  // ---------------------------------------------------------------- figures
+
+  public long entryCount() {
+    return store.count();
+  }
+
+  public long entryCount(String namespace) {
+    return store.count(namespace);
+  }
+
+  public long entryBytes() {
+    return store.bytes();
+  }
+
+  public long evictionCount() {
+    return evictions.get();
+  }
+
+  public long expirationCount() {
+    return expirations.get();
+  }
+
+  /** Entries in the vector index as of its last refresh. */
+  public int indexedCount() {
+    return index.size();
+  }
+
+  public StorageOptions options() {
+    return options;
+  }
+
+  /** The store underneath, for tests and tools that check it directly. */
+  EntryStore store() {
+    return store;
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("cache storage in " + dir + " is closed");
+    }
+  }
+
+  private void requireUnitVector(float[] v) {
+    if (v == null || v.length != options.dimension()) {
+      throw new IllegalArgumentException("embedding must have " + options.dimension() + " dimensions; dimension="
+          + (v == null ? "null" : v.length));
+    }
+    double norm = 0;
+    for (float x : v) {
+      if (!Float.isFinite(x)) {
+        throw new IllegalArgumentException("embedding must hold finite numbers; found " + x);
+      }
+      norm += (double) x * x;
+    }
+    if (Math.abs(norm - 1) > 1e-3) {
+      throw new IllegalArgumentException("embedding must be unit length; squared norm=" + norm);
+    }
+  }
+
+  private static float dot(float[] a, float[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += (double) a[i] * b[i];
+    }
+    return (float) s;
+  }
+
+  /** Stops background work, commits the index, and closes index and store. */
+  @Override
+  public void close() {
+    writes.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    } finally {
+      writes.unlock();
+    }
+    maintenance.shutdown();
+    try {
+      maintenance.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    long seq = inFlight.isEmpty() ? store.lastSequence() : inFlight.first() - 1;
+    index.commit(seq);
+    store.trimChangesThrough(seq);
+    index.close();
+    store.close();
+  }
+
+  private static void deleteRecursively(Path p) {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(p)) {
+      for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + p, e);
+    }
+  }
+}

@@ -1,0 +1,227 @@
+package dev.semcache.index;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene104.Lucene104Codec;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+
+/**
+ * {@link VectorIndex} on Lucene HNSW. One document per entry: {@code id} (indexed, stored),
+ * {@code partition} (indexed), {@code expires} (a point for range filtering) and {@code vector}
+ * (DOT_PRODUCT similarity, which on unit vectors is the cosine and is the cheapest of the three).
+ *
+ * <p>Lucene reports a dot-product score as (1 + cosine) / 2; {@link #search} converts it back.
+ * Searches ask HNSW for {@code max(k, candidates)} neighbours and keep the best {@code k}: a wider beam
+ * for recall at a small cost.
+ */
+public final class LuceneVectorIndex implements VectorIndex {
+  static final String STORE_SEQUENCE = "semcache.store_sequence";
+  private static final String ID = "id";
+  private static final String PARTITION = "partition";
+  private static final String EXPIRES = "expires";
+  private static final String VECTOR = "vector";
+
+  private final Directory directory;
+  private final IndexWriter writer;
+  private final SearcherManager searchers;
+  private final int candidates;
+  private final VectorFormat format;
+  private volatile long committedSequence;
+
+  private LuceneVectorIndex(Directory directory, IndexWriter writer, int candidates, VectorFormat format) throws IOException {
+    this.directory = directory;
+    this.writer = writer;
+    this.searchers = new SearcherManager(writer, null);
+    this.candidates = candidates;
+    this.format = format;
+    Map<String, String> data = writer.getLiveCommitData() == null ? Map.of() : toMap(writer.getLiveCommitData());
+    this.committedSequence = Long.parseLong(data.getOrDefault(STORE_SEQUENCE, "0"));
+  }
+
+  /**
+   * Opens the index in {@code dir}, creating it if there is none.
+   *
+   * @throws IOException if the index is unreadable (corrupt, truncated, of an unknown format); the
+   *     caller rebuilds it from the store
+   */
+  public static LuceneVectorIndex open(Path dir, VectorFormat format, int maxConn, int beamWidth, int candidates)
+      throws IOException {
+    if (candidates < 1) {
+      throw new IllegalArgumentException("search candidates must be positive; candidates=" + candidates);
+    }
+    KnnVectorsFormat vectors = format.lucene(maxConn, beamWidth);
+    IndexWriterConfig config = new IndexWriterConfig()
+        .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
+        .setCodec(new Lucene104Codec() {
+          @Override
+          public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+            return vectors;
+          }
+        })
+        .setRAMBufferSizeMB(64);
+    Directory directory = FSDirectory.open(dir);
+    IndexWriter writer = null;
+    try {
+      writer = new IndexWriter(directory, config);
+      LuceneVectorIndex index = new LuceneVectorIndex(directory, writer, candidates, format);
+      // Open every segment now, so that a corrupt or truncated file fails here and not in a lookup.
+      try (DirectoryReader reader = DirectoryReader.open(writer)) {
+        for (var leaf : reader.leaves()) {
+          leaf.reader().getFloatVectorValues(VECTOR);
+        }
+      }
+      return index;
+    } catch (IOException | RuntimeException e) {
+      if (writer != null) {
+        writer.rollback();
+      }
+      directory.close();
+      throw e instanceof IOException io ? io : new IOException("index in " + dir + " is unreadable: " + e, e);
+    }
+  }
+
+  @Override
+  public void upsert(String entryId, String partition, long expiresAtMillis, float[] unitVector) {
+    Document doc = new Document();
+    doc.add(new StringField(ID, entryId, Field.Store.YES));
+    doc.add(new StringField(PARTITION, partition, Field.Store.NO));
+    doc.add(new LongPoint(EXPIRES, expiresAtMillis));
+    doc.add(new KnnFloatVectorField(VECTOR, unitVector, VectorSimilarityFunction.DOT_PRODUCT));
+    try {
+      writer.updateDocument(new Term(ID, entryId), doc);
+    } catch (IOException e) {
+      throw new StoreException("cannot index entry " + entryId + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void delete(String entryId) {
+    try {
+      writer.deleteDocuments(new Term(ID, entryId));
+    } catch (IOException e) {
+      throw new StoreException("cannot remove entry " + entryId + " from the index: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public List<Neighbor> search(String partition, float[] unitVector, int k, long nowMillis) {
+    Query filter = new BooleanQuery.Builder()
+        .add(new TermQuery(new Term(PARTITION, partition)), Occur.FILTER)
+        .add(LongPoint.newRangeQuery(EXPIRES, nowMillis + 1, Long.MAX_VALUE), Occur.FILTER)
+        .build();
+    Query knn = new KnnFloatVectorQuery(VECTOR, unitVector, Math.max(k, candidates), filter);
+    try {
+      IndexSearcher searcher = searchers.acquire();
+      try {
+        TopDocs top = searcher.search(knn, k);
+        StoredFields fields = searcher.storedFields();
+        List<Neighbor> out = new ArrayList<>(top.scoreDocs.length);
+        for (ScoreDoc sd : top.scoreDocs) {
+          out.add(new Neighbor(fields.document(sd.doc).get(ID), 2 * sd.score - 1));
+        }
+        return out;
+      } finally {
+        searchers.release(searcher);
+      }
+    } catch (IOException e) {
+      throw new StoreException("vector search failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void refresh() {
+    try {
+      searchers.maybeRefreshBlocking();
+    } catch (IOException e) {
+      throw new StoreException("cannot refresh the index: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void commit(long storeSequence) {
+    try {
+      writer.setLiveCommitData(Map.of(STORE_SEQUENCE, Long.toString(storeSequence)).entrySet());
+      writer.commit();
+      committedSequence = storeSequence;
+    } catch (IOException e) {
+      throw new StoreException("cannot commit the index: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public long committedSequence() {
+    return committedSequence;
+  }
+
+  @Override
+  public int size() {
+    try {
+      IndexSearcher s = searchers.acquire();
+      try {
+        return s.getIndexReader().numDocs();
+      } finally {
+        searchers.release(s);
+      }
+    } catch (IOException e) {
+      throw new StoreException("cannot read the index: " + e.getMessage(), e);
+    }
+  }
+
+  /** Bytes of the index files on disk. */
+  public long diskBytes() throws IOException {
+    long n = 0;
+    for (String f : directory.listAll()) {
+      n += directory.fileLength(f);
+    }
+    return n;
+  }
+
+  @Override
+  public void close() {
+    try {
+      searchers.close();
+      writer.close(); // commits pending changes with the last commit data set
+      directory.close();
+    } catch (IOException e) {
+      throw new StoreException("cannot close the index: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "LuceneVectorIndex{format=" + format + ", candidates=" + candidates + "}";
+  }
+
+  private static Map<String, String> toMap(Iterable<Map.Entry<String, String>> data) {
+    Map<String, String> m = new java.util.HashMap<>();
+    for (var e : data) {
+      m.put(e.getKey(), e.getValue());
+    }
+    return m;
+  }
+}

@@ -1,0 +1,88 @@
+package dev.semcache.index;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * A namespace's settings. Stored in the {@code namespaces} column family as JSON (see {@link
+ * NamespaceConfigCodec}); a missing setting takes its default, so older records stay readable.
+ *
+ * @param threshold cosine similarity at or above which a semantic lookup hits, 0 to 1
+ * @param ttlSeconds time to live of an entry stored without one
+ * @param maxTtlSeconds the longest time to live an entry may ask for (and the cap of a sliding TTL)
+ * @param maxEntries entries kept at most; storing one more evicts the least recently hit
+ * @param slidingTtl whether a hit renews the entry's time to live
+ * @param auditRate fraction of semantic hits sent back for audit, 0 to 1
+ * @param targetFalseHitRate the false-hit rate an operator accepts, for the recommended threshold
+ */
+public record NamespaceConfig(
+    @JsonProperty("threshold") double threshold,
+    @JsonProperty("ttl_s") long ttlSeconds,
+    @JsonProperty("max_ttl_s") long maxTtlSeconds,
+    @JsonProperty("max_entries") long maxEntries,
+    @JsonProperty("sliding_ttl") boolean slidingTtl,
+    @JsonProperty("audit_rate") double auditRate,
+    @JsonProperty("target_false_hit_rate") double targetFalseHitRate) {
+
+  public static final double DEFAULT_THRESHOLD = 0.90;
+  public static final long DEFAULT_TTL_S = 86_400;
+  public static final long DEFAULT_MAX_TTL_S = 30 * 86_400;
+  public static final long DEFAULT_MAX_ENTRIES = 1_000_000;
+
+  @JsonCreator
+  public NamespaceConfig {
+    if (!(threshold >= 0 && threshold <= 1)) {
+      throw new IllegalArgumentException("threshold must be between 0 and 1; threshold=" + threshold);
+    }
+    if (ttlSeconds <= 0) {
+      throw new IllegalArgumentException("ttl_s must be positive; ttl_s=" + ttlSeconds);
+    }
+    if (maxTtlSeconds < ttlSeconds) {
+      throw new IllegalArgumentException("max_ttl_s must be at least ttl_s (" + ttlSeconds + "); max_ttl_s=" + maxTtlSeconds);
+    }
+    if (maxEntries <= 0) {
+      throw new IllegalArgumentException("max_entries must be positive; max_entries=" + maxEntries);
+    }
+    if (!(auditRate >= 0 && auditRate <= 1)) {
+      throw new IllegalArgumentException("audit_rate must be between 0 and 1; audit_rate=" + auditRate);
+    }
+    if (!(targetFalseHitRate > 0 && targetFalseHitRate < 1)) {
+      throw new IllegalArgumentException("target_false_hit_rate must be above 0 and below 1; target_false_hit_rate="
+          + targetFalseHitRate);
+    }
+  }
+
+  /** The settings a namespace starts with. */
+  public static NamespaceConfig defaults() {
+    return new NamespaceConfig(DEFAULT_THRESHOLD, DEFAULT_TTL_S, DEFAULT_MAX_TTL_S, DEFAULT_MAX_ENTRIES, false, 0.01, 0.02);
+  }
+
+  /**
+   * The time to live of a new entry, in milliseconds.
+   *
+   * @param requestedSeconds what the gateway asked for, or null for the namespace default
+   * @throws IllegalArgumentException if the request is not positive or exceeds {@code max_ttl_s}
+   */
+  public long ttlMillisFor(Long requestedSeconds) {
+    if (requestedSeconds == null) {
+      return ttlSeconds * 1000;
+    }
+    if (requestedSeconds <= 0 || requestedSeconds > maxTtlSeconds) {
+      throw new IllegalArgumentException("ttl_s must be between 1 and the namespace's max_ttl_s ("
+          + maxTtlSeconds + "); ttl_s=" + requestedSeconds);
+    }
+    return requestedSeconds * 1000;
+  }
+
+  public NamespaceConfig withThreshold(double t) {
+    return new NamespaceConfig(t, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate);
+  }
+
+  public NamespaceConfig withMaxEntries(long n) {
+    return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, n, slidingTtl, auditRate, targetFalseHitRate);
+  }
+
+  public NamespaceConfig withTtl(long ttl, long maxTtl, boolean sliding) {
+    return new NamespaceConfig(threshold, ttl, maxTtl, maxEntries, sliding, auditRate, targetFalseHitRate);
+  }
+}

@@ -1,0 +1,47 @@
+package dev.semcache.index;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+
+/**
+ * The stored form of a {@link NamespaceConfig}: a UTF-8 JSON object with {@code "format": 1} and the
+ * snake_case settings. Settings missing from an older record take today's defaults; unknown settings
+ * and unknown formats are refused.
+ */
+final class NamespaceConfigCodec {
+  static final int FORMAT = 1;
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  private NamespaceConfigCodec() {}
+
+  static byte[] encode(NamespaceConfig config) {
+    ObjectNode node = JSON.valueToTree(config);
+    ObjectNode out = JSON.createObjectNode().put("format", FORMAT);
+    out.setAll(node);
+    try {
+      return JSON.writeValueAsBytes(out);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot encode " + config, e);
+    }
+  }
+
+  static NamespaceConfig decode(String namespace, byte[] value) {
+    try {
+      ObjectNode node = (ObjectNode) JSON.readTree(value);
+      JsonNode format = node.remove("format");
+      if (format == null || format.asInt() != FORMAT) {
+        throw new CorruptEntryException("config of namespace " + namespace + " has format " + format
+            + "; this build reads format " + FORMAT);
+      }
+      ObjectNode merged = JSON.valueToTree(NamespaceConfig.defaults());
+      merged.setAll(node);
+      return JSON.treeToValue(merged, NamespaceConfig.class);
+    } catch (IOException | ClassCastException e) {
+      throw new CorruptEntryException("config of namespace " + namespace + " is not readable: " + e.getMessage(), e);
+    }
+  }
+}

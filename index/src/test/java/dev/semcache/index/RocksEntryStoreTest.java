@@ -1,0 +1,47 @@
+package dev.semcache.index;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RocksEntryStoreTest extends EntryStoreContractTest {
+
+  @Override
+  EntryStore open(Path dir) {
+    return RocksEntryStore.open(dir, 8 << 20, false);
+  }
+
+  @Test
+  void truncatedEntryValueIsReportedNotMisread() {
+    Entry e = entry("a", "faq", Scope.of(Map.of("m", "x")), "prompt", 0, 1000);
+    byte[] value = EntryCodec.encode(e);
+    for (int cut = 0; cut < value.length; cut += 7) {
+      byte[] truncated = Arrays.copyOf(value, cut);
+      assertThatThrownBy(() -> EntryCodec.decode("a", truncated, e.stats()))
+          .isInstanceOf(CorruptEntryException.class);
+    }
+    assertThat(EntryCodec.decode("a", value, e.stats())).usingRecursiveComparison().isEqualTo(e);
+  }
+
+  @Test
+  void unknownFormatIsRefused() {
+    byte[] value = EntryCodec.encode(entry("a", "faq", Scope.EMPTY, "p", 0, 1000));
+    value[0] = 9;
+    assertThatThrownBy(() -> EntryCodec.decode("a", value, new EntryStats(1, 0, 0)))
+        .isInstanceOf(CorruptEntryException.class)
+        .hasMessage("entry a has value format 9; this build reads format 1");
+  }
+
+  @Test
+  void namespaceConfigMissingNewerSettingsTakesDefaults() {
+    NamespaceConfig c = NamespaceConfigCodec.decode("faq", "{\"format\":1,\"threshold\":0.8}".getBytes());
+    assertThat(c).isEqualTo(NamespaceConfig.defaults().withThreshold(0.8));
+    assertThatThrownBy(() -> NamespaceConfigCodec.decode("faq", "{\"format\":2}".getBytes()))
+        .isInstanceOf(CorruptEntryException.class)
+        .hasMessage("config of namespace faq has format 2; this build reads format 1");
+  }
+}
