@@ -51,6 +51,20 @@ public record Entry(
     return new EntryStats(expiresAtMillis, hitCount, lastHitAtMillis);
   }
 
+  /** Equal when every field is, the embedding compared by value. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Entry e && id.equals(e.id) && namespace.equals(e.namespace) && scope.equals(e.scope)
+        && prompt.equals(e.prompt) && response.equals(e.response) && java.util.Arrays.equals(embedding, e.embedding)
+        && createdAtMillis == e.createdAtMillis && ttlMillis == e.ttlMillis && expiresAtMillis == e.expiresAtMillis
+        && hitCount == e.hitCount && lastHitAtMillis == e.lastHitAtMillis && metadata.equals(e.metadata);
+  }
+
+  @Override
+  public int hashCode() {
+    return id.hashCode();
+  }
+
   @Override
   public String toString() {
     return "Entry{id=" + id + ", namespace=" + namespace + ", scope=" + scope + ", prompt="
