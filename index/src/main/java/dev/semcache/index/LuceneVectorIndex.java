@@ -128,12 +128,19 @@ public final class LuceneVectorIndex implements VectorIndex {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A null partition searches all partitions: for benchmarks and tools, never for serving.
+   */
   @Override
   public List<Neighbor> search(String partition, float[] unitVector, int k, long nowMillis) {
-    Query filter = new BooleanQuery.Builder()
-        .add(new TermQuery(new Term(PARTITION, partition)), Occur.FILTER)
-        .add(LongPoint.newRangeQuery(EXPIRES, nowMillis + 1, Long.MAX_VALUE), Occur.FILTER)
-        .build();
+    BooleanQuery.Builder filters = new BooleanQuery.Builder()
+        .add(LongPoint.newRangeQuery(EXPIRES, nowMillis + 1, Long.MAX_VALUE), Occur.FILTER);
+    if (partition != null) {
+      filters.add(new TermQuery(new Term(PARTITION, partition)), Occur.FILTER);
+    }
+    Query filter = filters.build();
     Query knn = new KnnFloatVectorQuery(VECTOR, unitVector, Math.max(k, candidates), filter);
     try {
       IndexSearcher searcher = searchers.acquire();
