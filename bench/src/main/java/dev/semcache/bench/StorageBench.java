@@ -1,13 +1,13 @@
 package dev.semcache.bench;
 
 import dev.semcache.index.CacheStorage;
+import dev.semcache.index.Directories;
 import dev.semcache.index.Scope;
 import dev.semcache.index.StorageOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -47,7 +47,7 @@ final class StorageBench {
         s.entryCount();
       }
       double reopenSeconds = (System.nanoTime() - start) / 1e9;
-      deleteRecursively(dir.resolve("index"));
+      Directories.deleteRecursively(dir.resolve("index"));
       start = System.nanoTime();
       try (CacheStorage s = CacheStorage.open(dir, options, InstantSource.system())) {
         if (s.indexedCount() != entries) {
@@ -60,24 +60,13 @@ final class StorageBench {
           entries, entries / storeSeconds, storeBytes / (double) entries, indexBytes / (double) entries,
           reopenSeconds, rebuildSeconds, entries / rebuildSeconds);
     } finally {
-      deleteRecursively(dir);
+      Directories.deleteRecursively(dir);
     }
   }
 
   private static long size(Path p) throws IOException {
     try (Stream<Path> s = Files.walk(p)) {
       return s.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
-    }
-  }
-
-  private static void deleteRecursively(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(p)) {
-      for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(f);
-      }
     }
   }
 }

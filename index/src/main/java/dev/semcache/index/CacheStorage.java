@@ -1,7 +1,6 @@
 package dev.semcache.index;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -17,7 +16,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,7 +113,7 @@ public final class CacheStorage implements AutoCloseable {
       opened = openIndex(indexDir);
     } catch (IOException e) {
       LOG.warn("the vector index in {} is unreadable ({}); rebuilding it from the store", indexDir, e.toString());
-      deleteRecursively(indexDir);
+      Directories.deleteRecursively(indexDir);
       opened = openIndexOrFail(indexDir);
     }
     long committed = opened.committedSequence();
@@ -124,7 +122,7 @@ public final class CacheStorage implements AutoCloseable {
         LOG.warn("the index records store sequence {} but the store ends at {}; rebuilding it",
             committed, store.lastSequence());
         opened.close();
-        deleteRecursively(indexDir);
+        Directories.deleteRecursively(indexDir);
         opened = openIndexOrFail(indexDir);
       }
       rebuild(opened);
@@ -539,18 +537,5 @@ public final class CacheStorage implements AutoCloseable {
     store.trimChangesThrough(seq);
     index.close();
     store.close();
-  }
-
-  private static void deleteRecursively(Path p) {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(p)) {
-      for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(f);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete " + p, e);
-    }
   }
 }

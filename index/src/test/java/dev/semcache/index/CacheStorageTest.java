@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -227,7 +226,7 @@ class CacheStorageTest {
     storage.refreshIndex();
     List<List<String>> before = answers();
     storage.close();
-    deleteRecursively(dir.resolve("index"));
+    Directories.deleteRecursively(dir.resolve("index"));
     storage = CacheStorage.open(dir, OPTIONS, clock);
     assertThat(storage.indexedCount()).isEqualTo(TestVectors.PROMPTS.size());
     assertThat(answers()).isEqualTo(before);
@@ -249,7 +248,7 @@ class CacheStorageTest {
     }
     assertThat(files).as("index files").isNotEmpty();
     for (String file : files) {
-      deleteRecursively(dir);
+      Directories.deleteRecursively(dir);
       copyRecursively(pristine, dir);
       try (FileChannel ch = FileChannel.open(dir.resolve("index").resolve(file), StandardOpenOption.WRITE)) {
         ch.truncate(ch.size() / 2);
@@ -286,13 +285,5 @@ class CacheStorageTest {
       out.add(row);
     }
     return out;
-  }
-
-  static void deleteRecursively(Path p) throws IOException {
-    try (Stream<Path> walk = Files.walk(p)) {
-      for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(f);
-      }
-    }
   }
 }

@@ -1,0 +1,33 @@
+package dev.semcache.server.cache;
+
+import dev.semcache.index.Entry;
+
+/**
+ * The answer to a lookup.
+ *
+ * @param kind how it was answered
+ * @param entry the cached entry on a hit, null on a miss
+ * @param similarity cosine similarity of the prompt to the served entry (1 for an exact hit); on a miss,
+ *     the similarity of the nearest entry of the partition, or NaN if it has none
+ * @param threshold the threshold the lookup was judged against
+ * @param lookupId identifies this lookup for a following store, audit or feedback
+ */
+public record LookupResult(Kind kind, Entry entry, float similarity, double threshold, String lookupId) {
+
+  /** How a lookup was answered; also the {@code X-Cache-Status} header. */
+  public enum Kind {
+    EXACT("HIT-EXACT"),
+    SEMANTIC("HIT-SEMANTIC"),
+    MISS("MISS");
+
+    public final String header;
+
+    Kind(String header) {
+      this.header = header;
+    }
+  }
+
+  public boolean hit() {
+    return kind != Kind.MISS;
+  }
+}
