@@ -10,6 +10,7 @@ WORKDIR /src
 COPY pom.xml ./
 COPY models/pom.xml models/
 COPY embedding/pom.xml embedding/
+COPY index/pom.xml index/
 COPY cache-server/pom.xml cache-server/
 COPY bench/pom.xml bench/
 RUN mvn -B --no-transfer-progress -q dependency:go-offline -DexcludeReactor=true || true

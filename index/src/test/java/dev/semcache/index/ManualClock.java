@@ -6,7 +6,7 @@ import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A clock that moves only when a test says so. */
-final class ManualClock implements InstantSource {
+public final class ManualClock implements InstantSource {
   private final AtomicLong millis = new AtomicLong(1_800_000_000_000L);
 
   @Override
@@ -19,7 +19,7 @@ final class ManualClock implements InstantSource {
     return millis.get();
   }
 
-  void advance(Duration d) {
+  public void advance(Duration d) {
     millis.addAndGet(d.toMillis());
   }
 }

@@ -9,6 +9,7 @@ import dev.semcache.embedding.ParallelEmbedder;
 import dev.semcache.embedding.ParallelOptions;
 import dev.semcache.index.CacheStorage;
 import dev.semcache.index.Entry;
+import dev.semcache.index.ManualClock;
 import dev.semcache.index.Scope;
 import dev.semcache.index.StorageOptions;
 import java.nio.file.Path;
