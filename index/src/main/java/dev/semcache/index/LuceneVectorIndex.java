@@ -41,6 +41,8 @@ import org.apache.lucene.store.FSDirectory;
  */
 public final class LuceneVectorIndex implements VectorIndex {
   static final String STORE_SEQUENCE = "semcache.store_sequence";
+  /** Partitions up to this many documents are searched exactly rather than through the graph. */
+  static final int EXACT_SEARCH_MAX = 1000;
   private static final String ID = "id";
   private static final String PARTITION = "partition";
   private static final String EXPIRES = "expires";
@@ -141,11 +143,20 @@ public final class LuceneVectorIndex implements VectorIndex {
       filters.add(new TermQuery(new Term(PARTITION, partition)), Occur.FILTER);
     }
     Query filter = filters.build();
-    Query knn = new KnnFloatVectorQuery(VECTOR, unitVector, Math.max(k, candidates), filter);
     try {
       IndexSearcher searcher = searchers.acquire();
       try {
-        TopDocs top = searcher.search(knn, k);
+        int want = Math.max(k, candidates);
+        if (partition != null) {
+          // A small partition is scored exhaustively: Lucene searches exactly when k covers the filter.
+          // Filtered HNSW walks the whole graph's neighbourhoods to find a few allowed nodes, which cost
+          // 2.8 ms per search in a 500-entry partition of a 1M index (bench/README.md).
+          int size = searcher.getIndexReader().docFreq(new Term(PARTITION, partition));
+          if (size <= EXACT_SEARCH_MAX) {
+            want = Math.max(want, size);
+          }
+        }
+        TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, unitVector, want, filter), k);
         StoredFields fields = searcher.storedFields();
         List<Neighbor> out = new ArrayList<>(top.scoreDocs.length);
         for (ScoreDoc sd : top.scoreDocs) {
