@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import org.apache.lucene.util.VectorUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -369,7 +370,7 @@ public final class CacheStorage implements AutoCloseable {
     for (Neighbor n : index.search(Keys.partition(namespace, scope), vector, k, now)) {
       store.get(n.entryId())
           .filter(e -> e.isLiveAt(now) && e.namespace().equals(namespace) && e.scope().equals(scope))
-          .ifPresent(e -> out.add(new Match(e, dot(vector, e.embedding()))));
+          .ifPresent(e -> out.add(new Match(e, VectorUtil.dotProduct(vector, e.embedding()))));
     }
     out.sort(Comparator.comparingDouble(Match::similarity).reversed());
     return out;
@@ -504,14 +505,6 @@ public final class CacheStorage implements AutoCloseable {
     if (Math.abs(norm - 1) > 1e-3) {
       throw new IllegalArgumentException("embedding must be unit length; squared norm=" + norm);
     }
-  }
-
-  private static float dot(float[] a, float[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) {
-      s += (double) a[i] * b[i];
-    }
-    return (float) s;
   }
 
   /** Stops background work, commits the index, and closes index and store. */

@@ -102,6 +102,25 @@ public final class EntryCodec {
     }
   }
 
+  /**
+   * The namespace of an entry value, read without decoding the rest (prompt, response, embedding).
+   *
+   * @throws CorruptEntryException if the bytes are not a value of a known format
+   */
+  public static String decodeNamespace(String id, byte[] value) {
+    try {
+      ByteBuffer b = ByteBuffer.wrap(value);
+      byte format = b.get();
+      if (format != ENTRY_FORMAT) {
+        throw new CorruptEntryException("entry " + id + " has value format " + format + "; this build reads format " + ENTRY_FORMAT);
+      }
+      b.position(1 + 8 + 8);
+      return getString(b);
+    } catch (BufferUnderflowException | IllegalArgumentException e) {
+      throw new CorruptEntryException("entry " + id + " is truncated or malformed: " + e, e);
+    }
+  }
+
   public static byte[] encodeStats(EntryStats s) {
     return ByteBuffer.allocate(STATS_LENGTH).put(STATS_FORMAT)
         .putLong(s.expiresAtMillis()).putLong(s.hitCount()).putLong(s.lastHitAtMillis()).array();

@@ -206,7 +206,7 @@ public final class RocksEntryStore implements EntryStore {
         return; // removed meanwhile: nothing to record
       }
       EntryStats old = EntryCodec.decodeStats(id, oldStatsBytes);
-      String ns = EntryCodec.decode(id, value, old).namespace();
+      String ns = EntryCodec.decodeNamespace(id, value);
       batch.put(stats, key, EntryCodec.encodeStats(newStats));
       if (old.expiresAtMillis() != newStats.expiresAtMillis()) {
         batch.delete(expiry, timeKey(old.expiresAtMillis(), key));

@@ -25,6 +25,9 @@ class RocksEntryStoreTest extends EntryStoreContractTest {
           .isInstanceOf(CorruptEntryException.class);
     }
     assertThat(EntryCodec.decode("a", value, e.stats())).usingRecursiveComparison().isEqualTo(e);
+    assertThat(EntryCodec.decodeNamespace("a", value)).isEqualTo("faq");
+    assertThatThrownBy(() -> EntryCodec.decodeNamespace("a", Arrays.copyOf(value, 20)))
+        .isInstanceOf(CorruptEntryException.class);
   }
 
   @Test
