@@ -56,6 +56,8 @@ public final class CacheStorage implements AutoCloseable {
   private final AtomicLong evictions = new AtomicLong();
   private final AtomicLong expirations = new AtomicLong();
   private final ScheduledExecutorService maintenance;
+  /** Stored namespace configs, read once: every lookup needs its namespace's config. */
+  private final Map<String, NamespaceConfig> configs = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile VectorIndex index;
   private volatile boolean closed;
 
@@ -212,16 +214,51 @@ public final class CacheStorage implements AutoCloseable {
 
   /** The stored config of a namespace, or the defaults if it has none. */
   public NamespaceConfig config(String namespace) {
-    return store.namespace(namespace).orElseGet(NamespaceConfig::defaults);
+    return storedConfig(namespace).orElseGet(NamespaceConfig::defaults);
   }
 
   /** The stored config of a namespace, if it has one. */
   public Optional<NamespaceConfig> storedConfig(String namespace) {
-    return store.namespace(namespace);
+    NamespaceConfig cached = configs.get(namespace);
+    if (cached != null) {
+      return Optional.of(cached);
+    }
+    Optional<NamespaceConfig> stored = store.namespace(namespace);
+    stored.ifPresent(c -> configs.putIfAbsent(namespace, c));
+    return stored;
   }
 
+  /** Stores a namespace's config durably; the namespace exists from then on. */
   public void putConfig(String namespace, NamespaceConfig config) {
-    store.putNamespace(namespace, config);
+    writes.lock();
+    try {
+      ensureOpen();
+      store.putNamespace(namespace, config);
+      configs.put(namespace, config);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  /** Stores {@code config} unless the namespace already has one; returns the config in effect. */
+  public NamespaceConfig createConfigIfAbsent(String namespace, NamespaceConfig config) {
+    Optional<NamespaceConfig> existing = storedConfig(namespace);
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    writes.lock();
+    try {
+      ensureOpen();
+      Optional<NamespaceConfig> again = store.namespace(namespace);
+      if (again.isPresent()) {
+        return again.get();
+      }
+      store.putNamespace(namespace, config);
+      configs.put(namespace, config);
+      return config;
+    } finally {
+      writes.unlock();
+    }
   }
 
   public List<String> namespaces() {
@@ -329,6 +366,30 @@ public final class CacheStorage implements AutoCloseable {
     } finally {
       writes.unlock();
     }
+  }
+
+  /**
+   * Removes every entry of {@code namespace} stored under {@code scope}.
+   *
+   * @return entries removed
+   */
+  public int invalidate(String namespace, Scope scope) {
+    int removed = 0;
+    for (String id : store.leastRecentlyHit(namespace, Integer.MAX_VALUE)) {
+      Optional<Entry> e = store.get(id);
+      if (e.isPresent() && e.get().namespace().equals(namespace) && e.get().scope().equals(scope)) {
+        writes.lock();
+        try {
+          ensureOpen();
+          if (removeLocked(id)) {
+            removed++;
+          }
+        } finally {
+          writes.unlock();
+        }
+      }
+    }
+    return removed;
   }
 
   /** Records a hit: statistics, recency, and the new expiry if the namespace's TTL slides. */

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param slidingTtl whether a hit renews the entry's time to live
  * @param auditRate fraction of semantic hits sent back for audit, 0 to 1
  * @param targetFalseHitRate the false-hit rate an operator accepts, for the recommended threshold
+ * @param promptOverflow what happens to a prompt longer than the model's token limit
  */
 public record NamespaceConfig(
     @JsonProperty("threshold") double threshold,
@@ -22,7 +23,8 @@ public record NamespaceConfig(
     @JsonProperty("max_entries") long maxEntries,
     @JsonProperty("sliding_ttl") boolean slidingTtl,
     @JsonProperty("audit_rate") double auditRate,
-    @JsonProperty("target_false_hit_rate") double targetFalseHitRate) {
+    @JsonProperty("target_false_hit_rate") double targetFalseHitRate,
+    @JsonProperty("prompt_overflow") PromptOverflow promptOverflow) {
 
   public static final double DEFAULT_THRESHOLD = 0.90;
   public static final long DEFAULT_TTL_S = 86_400;
@@ -50,11 +52,15 @@ public record NamespaceConfig(
       throw new IllegalArgumentException("target_false_hit_rate must be above 0 and below 1; target_false_hit_rate="
           + targetFalseHitRate);
     }
+    if (promptOverflow == null) {
+      throw new IllegalArgumentException("prompt_overflow must be 'reject' or 'truncate'; prompt_overflow=null");
+    }
   }
 
   /** The settings a namespace starts with. */
   public static NamespaceConfig defaults() {
-    return new NamespaceConfig(DEFAULT_THRESHOLD, DEFAULT_TTL_S, DEFAULT_MAX_TTL_S, DEFAULT_MAX_ENTRIES, false, 0.01, 0.02);
+    return new NamespaceConfig(DEFAULT_THRESHOLD, DEFAULT_TTL_S, DEFAULT_MAX_TTL_S, DEFAULT_MAX_ENTRIES, false, 0.01, 0.02,
+        PromptOverflow.REJECT);
   }
 
   /**
@@ -75,14 +81,14 @@ public record NamespaceConfig(
   }
 
   public NamespaceConfig withThreshold(double t) {
-    return new NamespaceConfig(t, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate);
+    return new NamespaceConfig(t, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow);
   }
 
   public NamespaceConfig withMaxEntries(long n) {
-    return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, n, slidingTtl, auditRate, targetFalseHitRate);
+    return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, n, slidingTtl, auditRate, targetFalseHitRate, promptOverflow);
   }
 
   public NamespaceConfig withTtl(long ttl, long maxTtl, boolean sliding) {
-    return new NamespaceConfig(threshold, ttl, maxTtl, maxEntries, sliding, auditRate, targetFalseHitRate);
+    return new NamespaceConfig(threshold, ttl, maxTtl, maxEntries, sliding, auditRate, targetFalseHitRate, promptOverflow);
   }
 }

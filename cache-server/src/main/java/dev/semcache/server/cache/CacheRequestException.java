@@ -7,20 +7,36 @@ package dev.semcache.server.cache;
 public final class CacheRequestException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  /** Machine-readable reasons, stable across versions. */
+  /** Machine-readable reasons, stable across versions; {@link #wire()} is what clients see. */
   public enum Code {
+    /** A field is missing, has the wrong type or an invalid value. */
     INVALID_REQUEST,
-    NOT_FOUND
+    /** No live entry with that id in that namespace. */
+    ENTRY_NOT_FOUND,
+    /** The namespace does not exist and this server does not create namespaces on first use. */
+    NAMESPACE_NOT_FOUND,
+    /** The prompt is longer than the model reads and the namespace rejects such prompts. */
+    PROMPT_TOO_LONG,
+    /** The response is an error response of the model and must not be cached. */
+    UNCACHEABLE_RESPONSE;
+
+    public String wire() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
   }
 
   private final Code code;
 
   public CacheRequestException(Code code, String message) {
-    super(message);
+    super(message, null, false, false);
     this.code = code;
   }
 
   public Code code() {
     return code;
+  }
+
+  static CacheRequestException invalid(String message) {
+    return new CacheRequestException(Code.INVALID_REQUEST, message);
   }
 }

@@ -11,8 +11,10 @@ import dev.semcache.index.Entry;
  *     the similarity of the nearest entry of the partition, or NaN if it has none
  * @param threshold the threshold the lookup was judged against
  * @param lookupId identifies this lookup for a following store, audit or feedback
+ * @param timings where the lookup spent its time
  */
-public record LookupResult(Kind kind, Entry entry, float similarity, double threshold, String lookupId) {
+public record LookupResult(Kind kind, Entry entry, float similarity, double threshold, String lookupId,
+    LookupTimings timings) {
 
   /** How a lookup was answered; also the {@code X-Cache-Status} header. */
   public enum Kind {

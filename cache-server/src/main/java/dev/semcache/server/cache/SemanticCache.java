@@ -2,11 +2,14 @@ package dev.semcache.server.cache;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.semcache.embedding.ParallelEmbedder;
+import dev.semcache.embedding.TokenizedText;
 import dev.semcache.index.CacheStorage;
 import dev.semcache.index.Entry;
 import dev.semcache.index.Match;
 import dev.semcache.index.NamespaceConfig;
 import dev.semcache.index.Namespaces;
+import dev.semcache.index.PromptOverflow;
+import dev.semcache.index.Scope;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -15,21 +18,32 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 /**
  * The cache's decisions, independent of any transport: the exact path, the semantic path under a
- * threshold, lookup ids, and counts. The HTTP server is a thin adapter around it.
+ * threshold, lookup ids, namespaces and counts. The HTTP server is a thin adapter around it.
+ *
+ * <h2>Threads</h2>
+ * Every method touches the store and must be called off any event loop. Embedding runs on the {@link
+ * ParallelEmbedder}'s workers; the search that follows runs on {@code storageExecutor}, so an embedding
+ * worker goes straight back to the model.
  *
  * <h2>Lookup</h2>
  * The exact path (namespace + scope + normalised prompt) answers without embedding. Otherwise the prompt
- * is embedded (on the {@link ParallelEmbedder}'s workers, never in the caller's thread), the nearest live
- * entry of the partition is found, and it is a hit when its similarity reaches the threshold. A miss
- * remembers its embedding under its lookup id for a short time (see {@link PendingLookups}).
+ * is embedded, the nearest live entry of the partition is found, and it is a hit when its similarity
+ * reaches the threshold. A miss remembers its embedding under its lookup id for a short time (see {@link
+ * PendingLookups}).
  *
  * <h2>Store</h2>
  * A store that names the lookup id of its miss reuses that embedding when namespace, scope and prompt
- * match; otherwise it embeds the prompt. Entries are written to durable storage before the future
- * completes.
+ * match; otherwise it embeds the prompt. Error responses of the model are refused ({@link
+ * ErrorResponses}). Entries are written to durable storage before the future completes.
+ *
+ * <h2>Namespaces</h2>
+ * With {@code autoCreate}, a store into an unknown namespace creates it with {@code defaults}, and a
+ * lookup in an unknown namespace is a miss. Without it, both fail with {@code namespace_not_found}
+ * until an administrator creates the namespace.
  */
 public final class SemanticCache {
   /** How long a miss keeps its embedding for the store that follows. */
@@ -37,13 +51,27 @@ public final class SemanticCache {
 
   private final CacheStorage storage;
   private final ParallelEmbedder embedder;
+  private final InstantSource clock;
+  private final Executor storageExecutor;
+  private final boolean autoCreate;
+  private final NamespaceConfig defaults;
   private final PendingLookups pending;
   private final Map<String, NamespaceCounters> counters = new ConcurrentHashMap<>();
 
-  public SemanticCache(CacheStorage storage, ParallelEmbedder embedder, InstantSource clock) {
+  public SemanticCache(CacheStorage storage, ParallelEmbedder embedder, InstantSource clock, Executor storageExecutor,
+      boolean autoCreate, NamespaceConfig defaults) {
     this.storage = storage;
     this.embedder = embedder;
+    this.clock = clock;
+    this.storageExecutor = storageExecutor;
+    this.autoCreate = autoCreate;
+    this.defaults = defaults;
     this.pending = new PendingLookups(100_000, PENDING_TTL, clockTicker(clock));
+  }
+
+  /** A cache that creates namespaces on first use with the built-in defaults; search runs where the embedding finished. */
+  public SemanticCache(CacheStorage storage, ParallelEmbedder embedder, InstantSource clock) {
+    this(storage, embedder, clock, Runnable::run, true, NamespaceConfig.defaults());
   }
 
   private static Ticker clockTicker(InstantSource clock) {
@@ -56,29 +84,39 @@ public final class SemanticCache {
    * @throws CacheRequestException synchronously if the request is invalid
    */
   public CompletableFuture<LookupResult> lookup(LookupRequest request) {
+    long start = System.nanoTime();
     String ns = validNamespace(request.namespace());
     String prompt = validPrompt(request.prompt());
-    NamespaceConfig config = storage.config(ns);
+    NamespaceConfig config = existingConfig(ns);
     double threshold = request.threshold() == null ? config.threshold() : validThreshold(request.threshold());
     String lookupId = newLookupId();
     Optional<Entry> exact = storage.findExact(ns, request.scope(), prompt);
+    long exactNanos = System.nanoTime() - start;
     if (exact.isPresent()) {
       Entry hit = storage.recordHit(exact.get());
       counters(ns).count(LookupResult.Kind.EXACT);
-      return CompletableFuture.completedFuture(new LookupResult(LookupResult.Kind.EXACT, hit, 1f, threshold, lookupId));
+      return CompletableFuture.completedFuture(new LookupResult(LookupResult.Kind.EXACT, hit, 1f, threshold, lookupId,
+          new LookupTimings(exactNanos, LookupTimings.NOT_RUN, LookupTimings.NOT_RUN)));
     }
-    return embed(prompt).thenApply(vector -> {
+    long embedStart = System.nanoTime();
+    return embed(prompt, config).thenApplyAsync(vector -> {
+      long searchStart = System.nanoTime();
       List<Match> nearest = storage.findNearest(ns, request.scope(), vector, 1);
       float similarity = nearest.isEmpty() ? Float.NaN : nearest.get(0).similarity();
+      LookupResult.Kind kind;
+      Entry hit = null;
       if (!nearest.isEmpty() && similarity >= threshold) {
-        Entry hit = storage.recordHit(nearest.get(0).entry());
-        counters(ns).count(LookupResult.Kind.SEMANTIC);
-        return new LookupResult(LookupResult.Kind.SEMANTIC, hit, similarity, threshold, lookupId);
+        hit = storage.recordHit(nearest.get(0).entry());
+        kind = LookupResult.Kind.SEMANTIC;
+      } else {
+        pending.remember(lookupId, ns, request.scope(), prompt, vector);
+        kind = LookupResult.Kind.MISS;
       }
-      pending.remember(lookupId, ns, request.scope(), prompt, vector);
-      counters(ns).count(LookupResult.Kind.MISS);
-      return new LookupResult(LookupResult.Kind.MISS, null, similarity, threshold, lookupId);
-    });
+      counters(ns).count(kind);
+      long end = System.nanoTime();
+      return new LookupResult(kind, hit, similarity, threshold, lookupId,
+          new LookupTimings(exactNanos, searchStart - embedStart, end - searchStart));
+    }, storageExecutor);
   }
 
   /**
@@ -86,27 +124,32 @@ public final class SemanticCache {
    *
    * @throws CacheRequestException synchronously if the request is invalid
    */
-  public CompletableFuture<Entry> store(StoreRequest request) {
+  public CompletableFuture<StoreResult> store(StoreRequest request) {
     String ns = validNamespace(request.namespace());
     String prompt = validPrompt(request.prompt());
     if (request.response() == null) {
-      throw new CacheRequestException(CacheRequestException.Code.INVALID_REQUEST, "response must be a string");
+      throw CacheRequestException.invalid("response must be a string");
     }
-    NamespaceConfig config = storage.config(ns);
+    ErrorResponses.whyUncacheable(request.response(), request.modelStatus()).ifPresent(why -> {
+      throw new CacheRequestException(CacheRequestException.Code.UNCACHEABLE_RESPONSE, why);
+    });
+    NamespaceConfig config = existingConfig(ns);
     try {
       config.ttlMillisFor(request.ttlSeconds());
     } catch (IllegalArgumentException e) {
-      throw new CacheRequestException(CacheRequestException.Code.INVALID_REQUEST, e.getMessage());
+      throw CacheRequestException.invalid(e.getMessage());
     }
-    CompletableFuture<float[]> vector = pending.vectorFor(request.lookupId(), ns, request.scope(), prompt)
-        .map(CompletableFuture::completedFuture)
-        .orElseGet(() -> embed(prompt));
-    return vector.thenApply(v -> {
+    Optional<float[]> reused = pending.vectorFor(request.lookupId(), ns, request.scope(), prompt);
+    CompletableFuture<float[]> vector = reused.map(CompletableFuture::completedFuture).orElseGet(() -> embed(prompt, config));
+    return vector.thenApplyAsync(v -> {
+      if (autoCreate) {
+        storage.createConfigIfAbsent(ns, defaults); // only now: a refused store changes nothing
+      }
       Entry e = storage.store(ns, request.scope(), prompt, request.response(), v, request.ttlSeconds(),
           request.metadata());
       counters(ns).stores.increment();
-      return e;
-    });
+      return new StoreResult(e, reused.isPresent());
+    }, storageExecutor);
   }
 
   /** The live entry with this id in this namespace. */
@@ -119,6 +162,58 @@ public final class SemanticCache {
     return storage.delete(validNamespace(namespace), id);
   }
 
+  /** Removes every entry of a namespace stored under a scope; returns how many. */
+  public int invalidate(String namespace, Scope scope) {
+    String ns = validNamespace(namespace);
+    existingConfig(ns);
+    return storage.invalidate(ns, scope);
+  }
+
+  /**
+   * Removes the entries of (namespace, scope) whose prompts are at least {@code minSimilarity} similar
+   * to {@code prompt} (at most {@code limit} of them); returns how many.
+   */
+  public CompletableFuture<Integer> invalidateSimilar(String namespace, Scope scope, String prompt,
+      double minSimilarity, int limit) {
+    String ns = validNamespace(namespace);
+    String p = validPrompt(prompt);
+    NamespaceConfig config = existingConfig(ns);
+    validThreshold(minSimilarity);
+    return embed(p, config).thenApplyAsync(vector -> {
+      int removed = 0;
+      for (Match m : storage.findNearest(ns, scope, vector, limit)) {
+        if (m.similarity() >= minSimilarity && storage.delete(ns, m.entry().id())) {
+          removed++;
+        }
+      }
+      return removed;
+    }, storageExecutor);
+  }
+
+  /** The config in effect for a namespace. */
+  public NamespaceConfig namespaceConfig(String namespace) {
+    return existingConfig(validNamespace(namespace));
+  }
+
+  /** Whether the namespace has been created (explicitly or by a first store). */
+  public boolean namespaceExists(String namespace) {
+    return storage.storedConfig(validNamespace(namespace)).isPresent();
+  }
+
+  /** Creates or changes a namespace's config. */
+  public void putNamespace(String namespace, NamespaceConfig config) {
+    storage.putConfig(validNamespace(namespace), config);
+  }
+
+  /** The defaults a new namespace starts with. */
+  public NamespaceConfig namespaceDefaults() {
+    return defaults;
+  }
+
+  public List<String> namespaces() {
+    return storage.namespaces();
+  }
+
   /** Counts of a namespace since start (zeros for one never used). */
   public NamespaceCounters counters(String namespace) {
     return counters.computeIfAbsent(namespace, k -> new NamespaceCounters());
@@ -129,25 +224,57 @@ public final class SemanticCache {
     return pending.size();
   }
 
-  private CompletableFuture<float[]> embed(String prompt) {
-    try {
-      return embedder.submit(embedder.tokenize(prompt));
-    } catch (IllegalArgumentException e) {
-      throw new CacheRequestException(CacheRequestException.Code.INVALID_REQUEST, "prompt: " + e.getMessage());
+  public CacheStorage storage() {
+    return storage;
+  }
+
+  public ParallelEmbedder embedder() {
+    return embedder;
+  }
+
+  public InstantSource clock() {
+    return clock;
+  }
+
+  private NamespaceConfig existingConfig(String ns) {
+    Optional<NamespaceConfig> stored = storage.storedConfig(ns);
+    if (stored.isPresent()) {
+      return stored.get();
     }
+    if (autoCreate) {
+      return defaults;
+    }
+    throw new CacheRequestException(CacheRequestException.Code.NAMESPACE_NOT_FOUND,
+        "namespace '" + ns + "' does not exist; an admin creates it with PUT /v1/namespaces/" + ns);
+  }
+
+  private CompletableFuture<float[]> embed(String prompt, NamespaceConfig config) {
+    TokenizedText tokens;
+    try {
+      tokens = embedder.tokenize(prompt);
+    } catch (IllegalArgumentException e) {
+      throw CacheRequestException.invalid("prompt: " + e.getMessage());
+    }
+    if (tokens.truncated() && config.promptOverflow() == PromptOverflow.REJECT) {
+      throw new CacheRequestException(CacheRequestException.Code.PROMPT_TOO_LONG,
+          "prompt is longer than the " + embedder.model().maxTokens() + " tokens the model "
+              + embedder.model().name() + " reads, and this namespace's prompt_overflow is 'reject'"
+              + " (set it to 'truncate' to embed the first " + embedder.model().maxTokens() + " tokens)");
+    }
+    return embedder.submit(tokens);
   }
 
   private static String validNamespace(String ns) {
     try {
       return Namespaces.requireValid(ns);
     } catch (IllegalArgumentException e) {
-      throw new CacheRequestException(CacheRequestException.Code.INVALID_REQUEST, e.getMessage());
+      throw CacheRequestException.invalid(e.getMessage());
     }
   }
 
   private static String validPrompt(String prompt) {
     if (prompt == null || prompt.isBlank()) {
-      throw new CacheRequestException(CacheRequestException.Code.INVALID_REQUEST,
+      throw CacheRequestException.invalid(
           "prompt must be a non-blank string; prompt=" + (prompt == null ? "null" : "'" + prompt + "'"));
     }
     return prompt;
@@ -155,8 +282,7 @@ public final class SemanticCache {
 
   private static double validThreshold(double t) {
     if (!(t >= 0 && t <= 1)) {
-      throw new CacheRequestException(CacheRequestException.Code.INVALID_REQUEST,
-          "threshold must be between 0 and 1; threshold=" + t);
+      throw CacheRequestException.invalid("threshold must be between 0 and 1; threshold=" + t);
     }
     return t;
   }

@@ -1,33 +1,95 @@
 package dev.semcache.server.cli;
 
+import dev.semcache.server.config.ConfigException;
+import dev.semcache.server.config.ConfigLoader;
+import dev.semcache.server.config.ServerConfig;
+import dev.semcache.server.http.SemcacheServer;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code semcache serve}. The HTTP server is the subject of issue 4 and is not part of this build; the
- * command says so and fails rather than pretend to serve.
+ * {@code semcache serve}: loads the config, runs the server until SIGTERM or SIGINT, then drains and
+ * closes it before the process exits.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Run the cache server (not in this build yet: see README, 'Status').")
+    description = {"Run the cache server.",
+        "Settings come from the built-in defaults, then --config FILE (YAML), then SEMCACHE_* environment"
+            + " variables, then these flags. Unknown keys are errors. docs/configuration.md lists every key."},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:stopped cleanly", "1:could not start (model, storage or port)", "2:invalid configuration"})
 final class ServeCommand implements Callable<Integer> {
-  static final int NOT_AVAILABLE = 3;
+  static final int CONFIG_ERROR = 2;
+  static final int START_FAILED = 1;
+  private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
-  @Option(names = "--port", description = "TCP port on 127.0.0.1 (default: ${DEFAULT-VALUE}).", defaultValue = "8080")
-  int port;
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (also SEMCACHE_CONFIG).")
+  Path config;
 
-  @Option(names = "--data-dir", description = "Where entries and the index live (default: ${DEFAULT-VALUE}).",
-      defaultValue = "data")
+  @Option(names = "--host", description = "Address to listen on (default 127.0.0.1; anything else needs api_keys).")
+  String host;
+
+  @Option(names = "--port", description = "TCP port (default 8080; 0 picks a free one).")
+  Integer port;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Where entries and the index live (default ./data).")
   Path dataDir;
 
-  @Option(names = "--config", description = "Configuration file.")
-  Path config;
+  @Option(names = "--model", description = "Embedding model (see 'semcache models'; default all-minilm-l6-v2-q).")
+  String model;
 
   @Override
   public Integer call() {
-    System.err.println("semcache serve: the HTTP server is not part of this build yet."
-        + " What works today: 'semcache embed TEXT...' and 'semcache models' (see README, 'Status').");
-    return NOT_AVAILABLE;
+    ServerConfig cfg;
+    try {
+      Map<String, Object> flags = new LinkedHashMap<>();
+      flags.put("host", host);
+      flags.put("port", port);
+      flags.put("data_dir", dataDir == null ? null : dataDir.toString());
+      flags.put("model", model);
+      cfg = ConfigLoader.load(config, flags);
+    } catch (ConfigException e) {
+      System.err.println("semcache serve: " + e.getMessage());
+      return CONFIG_ERROR;
+    }
+    LOG.info("effective configuration:\n{}", ConfigLoader.describe(cfg).stripTrailing());
+    SemcacheServer server;
+    try {
+      server = SemcacheServer.start(cfg, Clock.systemUTC(), null);
+    } catch (ConfigException e) {
+      System.err.println("semcache serve: " + e.getMessage());
+      return CONFIG_ERROR;
+    } catch (RuntimeException e) {
+      System.err.println("semcache serve: cannot listen on " + cfg.host() + ":" + cfg.port() + ": " + e.getMessage());
+      return START_FAILED;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      LOG.info("stopping: draining requests, then closing the store");
+      server.close();
+      stopped.countDown();
+    }, "semcache-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      server.ready().join();
+    } catch (RuntimeException e) {
+      Runtime.getRuntime().removeShutdownHook(hook);
+      server.close();
+      System.err.println("semcache serve: could not start: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+      return START_FAILED;
+    }
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
   }
 }

@@ -55,7 +55,7 @@ class SemanticCacheTest {
   }
 
   Entry store(String ns, String prompt, String response, Scope scope) {
-    Entry e = cache.store(new StoreRequest(ns, prompt, response, scope, null, Map.of(), null)).join();
+    Entry e = cache.store(new StoreRequest(ns, prompt, response, scope, null, Map.of(), null)).join().entry();
     storage.refreshIndex();
     return e;
   }
@@ -123,7 +123,7 @@ class SemanticCacheTest {
 
   @Test
   void expiredEntriesMissOnTheInjectedClock() {
-    cache.store(new StoreRequest("faq", "What are your opening hours?", "9 to 5.", Scope.EMPTY, 60L, Map.of(), null)).join();
+    cache.store(new StoreRequest("faq", "What are your opening hours?", "9 to 5.", Scope.EMPTY, 60L, Map.of(), null)).join().entry();
     storage.refreshIndex();
     clock.advance(Duration.ofSeconds(59));
     assertThat(lookup("faq", "What are your opening hours?", Scope.EMPTY).hit()).isTrue();

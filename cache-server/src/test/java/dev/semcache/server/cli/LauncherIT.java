@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LauncherIT {
   private static final Path ROOT = Path.of(System.getProperty("semcache.root.dir", "..")).toAbsolutePath().normalize();
+  private static final Path SHARED = Path.of(System.getProperty("semcache.shared.dir", "../shared")).toAbsolutePath().normalize();
   private static final String REAL_JDK = Path.of(System.getProperty("java.home")).toString();
 
   record Run(int exit, String out, String err) {}
@@ -54,11 +55,39 @@ class LauncherIT {
     assertThat(r.err()).doesNotContain("WARNING: A restricted method").doesNotContain("sun.misc.Unsafe");
   }
 
+  /**
+   * The shared gateway check, as a new user runs it: {@code ./semcache serve} through the launcher, store,
+   * paraphrase hit, exact hit, miss, namespace and scope isolation, metrics, SIGTERM restart, SIGKILL
+   * right after an acknowledged store.
+   */
   @Test
-  void serveSaysItIsNotInThisBuildInsteadOfPretending() throws Exception {
-    Run r = launch(Map.of("JAVA_HOME", REAL_JDK), "serve", "--port", "0");
-    assertThat(r.exit()).isEqualTo(ServeCommand.NOT_AVAILABLE);
-    assertThat(r.err()).contains("semcache serve: the HTTP server is not part of this build yet.");
+  void sharedGatewayFlowPassesAgainstTheLauncher() throws Exception {
+    Path check = SHARED.resolve("checks/gateway_flow.py");
+    assertThat(check).as("the shared checks beside the project").exists();
+    ProcessBuilder pb = new ProcessBuilder("python3", check.toString()).directory(ROOT.toFile()).redirectErrorStream(true);
+    pb.environment().put("SEMCACHE_NO_BUILD", "1");
+    pb.environment().put("JAVA_HOME", REAL_JDK);
+    Process p = pb.start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(600, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).contains("all held");
+  }
+
+  @Test
+  void serveRefusesAnUnknownEnvironmentKeyWithoutStarting() throws Exception {
+    Run r = launch(Map.of("JAVA_HOME", REAL_JDK, "SEMCACHE_HTTP_MAX_BODY", "5"), "serve", "--port", "0");
+    assertThat(r.exit()).isEqualTo(ServeCommand.CONFIG_ERROR);
+    assertThat(r.err()).contains("unknown environment variable SEMCACHE_HTTP_MAX_BODY")
+        .contains("SEMCACHE_HTTP_MAX_BODY_BYTES");
+  }
+
+  @Test
+  void serveRefusesToListenBeyondLoopbackWithoutKeys() throws Exception {
+    Run r = launch(Map.of("JAVA_HOME", REAL_JDK), "serve", "--host", "0.0.0.0", "--port", "0");
+    assertThat(r.exit()).isEqualTo(ServeCommand.CONFIG_ERROR);
+    assertThat(r.err()).contains("no api_keys are configured");
   }
 
   @Test

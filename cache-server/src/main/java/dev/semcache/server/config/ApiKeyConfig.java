@@ -1,0 +1,44 @@
+package dev.semcache.server.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * One API key, as the config holds it: never the key itself, only its SHA-256 (make one with {@code
+ * semcache keygen}).
+ *
+ * @param name who holds the key; appears in logs, never the key
+ * @param sha256 hex SHA-256 of the key's UTF-8 bytes
+ * @param role {@code read} (lookups), {@code write} (also stores, deletes, invalidations) or {@code
+ *     admin} (also namespace configs, and creating namespaces)
+ * @param namespaces the namespaces it may use; {@code "*"} means all
+ */
+public record ApiKeyConfig(
+    @JsonProperty("name") String name,
+    @JsonProperty("sha256") String sha256,
+    @JsonProperty("role") String role,
+    @JsonProperty("namespaces") List<String> namespaces) {
+  private static final Pattern HEX64 = Pattern.compile("[0-9a-fA-F]{64}");
+
+  public ApiKeyConfig {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("api_keys: every key needs a name; name=" + name);
+    }
+    if (sha256 == null || !HEX64.matcher(sha256).matches()) {
+      throw new IllegalArgumentException("api_keys." + name + ".sha256 must be 64 hex digits (semcache keygen makes"
+          + " one); sha256=" + sha256);
+    }
+    Role.parse(role, "api_keys." + name + ".role");
+    if (namespaces == null || namespaces.isEmpty()) {
+      throw new IllegalArgumentException("api_keys." + name + ".namespaces must list at least one namespace, or \"*\"");
+    }
+    namespaces = List.copyOf(namespaces);
+  }
+
+  public byte[] hash() {
+    return HexFormat.of().parseHex(sha256.toLowerCase(Locale.ROOT));
+  }
+}

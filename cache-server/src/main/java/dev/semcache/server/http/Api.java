@@ -1,0 +1,384 @@
+package dev.semcache.server.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.semcache.embedding.EmbedderOverloadedException;
+import dev.semcache.index.Entry;
+import dev.semcache.index.NamespaceConfig;
+import dev.semcache.index.Namespaces;
+import dev.semcache.index.Scope;
+import dev.semcache.server.cache.CacheRequestException;
+import dev.semcache.server.cache.LookupRequest;
+import dev.semcache.server.cache.LookupResult;
+import dev.semcache.server.cache.NamespaceCounters;
+import dev.semcache.server.cache.SemanticCache;
+import dev.semcache.server.cache.StoreRequest;
+import dev.semcache.server.config.Role;
+import dev.semcache.server.http.ApiKeys.Principal;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.regex.Pattern;
+
+/**
+ * The v1 API over {@link SemanticCache}: authenticates, reads the JSON body, calls the cache and writes
+ * the answer. docs/api.md and docs/openapi.yaml describe every call. Runs on a worker thread, never on
+ * an event loop.
+ */
+final class Api {
+  /** Scope and metadata bounds: they are stored with every entry and hashed into every key. */
+  static final int MAX_ATTRIBUTES = 32;
+  static final int MAX_ATTRIBUTE_KEY_CHARS = 128;
+  static final int MAX_ATTRIBUTE_VALUE_CHARS = 1024;
+  /** Entries an invalidation by similarity removes at most. */
+  static final int MAX_INVALIDATE_SIMILAR = 1000;
+  private static final Pattern ENTRY_ID = Pattern.compile("[0-9a-f]{32}");
+  private static final Pattern LOOKUP_ID = Pattern.compile("l[0-9a-f]{32}");
+
+  private static final Set<String> LOOKUP_FIELDS = Set.of("namespace", "prompt", "scope", "threshold");
+  private static final Set<String> STORE_FIELDS = Set.of("namespace", "prompt", "response", "scope", "ttl_s",
+      "metadata", "lookup_id", "model_status");
+  private static final Set<String> INVALIDATE_FIELDS = Set.of("namespace", "scope", "prompt", "min_similarity");
+  private static final Set<String> NAMESPACE_FIELDS = Set.of("threshold", "ttl_s", "max_ttl_s", "max_entries",
+      "sliding_ttl", "audit_rate", "target_false_hit_rate", "prompt_overflow");
+
+  private final SemanticCache cache;
+  private final ApiKeys keys;
+  private final ServerMetrics metrics;
+  private final Instant startedAt;
+
+  Api(SemanticCache cache, ApiKeys keys, ServerMetrics metrics) {
+    this.cache = cache;
+    this.keys = keys;
+    this.metrics = metrics;
+    this.startedAt = cache.clock().instant();
+  }
+
+  CompletableFuture<ApiResponse> handle(HttpCall call, Route.Match match) {
+    Principal who = keys.authenticate(call.header(HttpHeaderNames.AUTHORIZATION));
+    return switch (match.route()) {
+      case LOOKUP -> lookup(who, jsonBody(call));
+      case STORE -> store(who, jsonBody(call));
+      case ENTRY_GET -> done(getEntry(who, match));
+      case ENTRY_DELETE -> done(deleteEntry(who, match));
+      case INVALIDATE -> invalidate(who, jsonBody(call));
+      case NAMESPACES -> done(listNamespaces(who));
+      case NAMESPACE_GET -> done(getNamespace(who, match.param()));
+      case NAMESPACE_PUT -> done(putNamespace(who, match.param(), jsonBody(call)));
+      case STATS -> done(stats(who, match.param()));
+      default -> throw new IllegalStateException("route " + match.route() + " is not an API call");
+    };
+  }
+
+  // ------------------------------------------------------------------ lookup and store
+
+  private CompletableFuture<ApiResponse> lookup(Principal who, JsonBody body) {
+    body.only(LOOKUP_FIELDS);
+    String ns = namespace(body.requiredString("namespace"));
+    ApiKeys.authorize(who, ns, Role.READ);
+    String prompt = body.requiredString("prompt");
+    Scope scope = scope(body);
+    Double threshold = body.optionalNumber("threshold").orElse(null);
+    long start = System.nanoTime();
+    return guard(() -> cache.lookup(new LookupRequest(ns, prompt, scope, threshold))).thenApply(r -> {
+      metrics.lookup(ns, r, System.nanoTime() - start);
+      ObjectNode out = JsonBody.MAPPER.createObjectNode();
+      out.put("hit", r.hit());
+      out.put("kind", r.kind().name().toLowerCase(java.util.Locale.ROOT));
+      out.put("lookup_id", r.lookupId());
+      out.put("threshold", r.threshold());
+      if (r.hit()) {
+        Entry e = r.entry();
+        out.put("response", e.response());
+        out.put("similarity", r.similarity());
+        out.put("matched_prompt", e.prompt());
+        out.put("entry_id", e.id());
+        out.put("age_s", Math.max(0, (cache.clock().millis() - e.createdAtMillis()) / 1000));
+        out.put("expires_at", Instant.ofEpochMilli(e.expiresAtMillis()).toString());
+        if (!e.metadata().isEmpty()) {
+          out.set("metadata", JsonBody.MAPPER.valueToTree(e.metadata()));
+        }
+      } else if (Float.isNaN(r.similarity())) {
+        out.putNull("nearest_similarity");
+      } else {
+        out.put("nearest_similarity", r.similarity());
+      }
+      return json(HttpResponseStatus.OK, out).withHeader("X-Cache-Status", r.kind().header);
+    });
+  }
+
+  private CompletableFuture<ApiResponse> store(Principal who, JsonBody body) {
+    body.only(STORE_FIELDS);
+    String ns = namespace(body.requiredString("namespace"));
+    ApiKeys.authorize(who, ns, Role.WRITE);
+    String prompt = body.requiredString("prompt");
+    String response = body.requiredString("response");
+    Scope scope = scope(body);
+    Long ttl = body.optionalLong("ttl_s").orElse(null);
+    Map<String, String> metadata = body.optionalStringMap("metadata", MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_CHARS,
+        MAX_ATTRIBUTE_VALUE_CHARS);
+    String lookupId = body.optionalString("lookup_id").map(Api::lookupId).orElse(null);
+    Integer modelStatus = body.optionalLong("model_status").map(s -> {
+      if (s < 100 || s > 599) {
+        throw ApiException.invalid("'model_status' must be an HTTP status code (100 to 599); model_status=" + s);
+      }
+      return s.intValue();
+    }).orElse(null);
+    return guard(() -> cache.store(new StoreRequest(ns, prompt, response, scope, ttl, metadata, lookupId, modelStatus)))
+        .thenApply(stored -> {
+          metrics.store(ns, stored.embeddingReused());
+          Entry e = stored.entry();
+          ObjectNode out = JsonBody.MAPPER.createObjectNode();
+          out.put("entry_id", e.id());
+          out.put("namespace", ns);
+          out.put("created_at", Instant.ofEpochMilli(e.createdAtMillis()).toString());
+          out.put("expires_at", Instant.ofEpochMilli(e.expiresAtMillis()).toString());
+          out.put("embedding", stored.embeddingReused() ? "reused" : "computed");
+          return json(HttpResponseStatus.CREATED, out).withHeader("Location", "/v1/entries/" + e.id() + "?namespace=" + ns);
+        });
+  }
+
+  // ------------------------------------------------------------------ entries
+
+  private ApiResponse getEntry(Principal who, Route.Match m) {
+    String id = entryId(m.param());
+    String ns = namespace(requiredQuery(m, "namespace"));
+    ApiKeys.authorize(who, ns, Role.READ);
+    Entry e = cache.get(ns, id).orElseThrow(() -> notFoundEntry(ns, id));
+    ObjectNode out = JsonBody.MAPPER.createObjectNode();
+    out.put("entry_id", e.id());
+    out.put("namespace", e.namespace());
+    out.set("scope", JsonBody.MAPPER.valueToTree(e.scope().attributes()));
+    out.put("prompt", e.prompt());
+    out.put("response", e.response());
+    out.set("metadata", JsonBody.MAPPER.valueToTree(e.metadata()));
+    out.put("created_at", Instant.ofEpochMilli(e.createdAtMillis()).toString());
+    out.put("expires_at", Instant.ofEpochMilli(e.expiresAtMillis()).toString());
+    out.put("hit_count", e.hitCount());
+    if (e.hitCount() > 0) {
+      out.put("last_hit_at", Instant.ofEpochMilli(e.lastHitAtMillis()).toString());
+    }
+    return json(HttpResponseStatus.OK, out);
+  }
+
+  private ApiResponse deleteEntry(Principal who, Route.Match m) {
+    String id = entryId(m.param());
+    String ns = namespace(requiredQuery(m, "namespace"));
+    ApiKeys.authorize(who, ns, Role.WRITE);
+    if (!cache.delete(ns, id)) {
+      throw notFoundEntry(ns, id);
+    }
+    return ApiResponse.noContent();
+  }
+
+  private CompletableFuture<ApiResponse> invalidate(Principal who, JsonBody body) {
+    body.only(INVALIDATE_FIELDS);
+    String ns = namespace(body.requiredString("namespace"));
+    ApiKeys.authorize(who, ns, Role.WRITE);
+    Scope scope = scope(body);
+    var prompt = body.optionalString("prompt");
+    var min = body.optionalNumber("min_similarity");
+    if (prompt.isPresent() != min.isPresent()) {
+      throw ApiException.invalid("'prompt' and 'min_similarity' go together: give both to remove entries similar to"
+          + " a prompt, or neither to remove every entry of the scope");
+    }
+    if (prompt.isEmpty() && !body.node().has("scope")) {
+      throw ApiException.invalid("'scope' is required to remove every entry of a scope (use {} for the empty scope),"
+          + " or give 'prompt' and 'min_similarity'");
+    }
+    CompletableFuture<Integer> removed = prompt.isPresent()
+        ? guard(() -> cache.invalidateSimilar(ns, scope, prompt.get(), min.get(), MAX_INVALIDATE_SIMILAR))
+        : guard(() -> CompletableFuture.completedFuture(cache.invalidate(ns, scope)));
+    return removed.thenApply(n -> json(HttpResponseStatus.OK, JsonBody.MAPPER.createObjectNode().put("removed", n)));
+  }
+
+  // ------------------------------------------------------------------ namespaces
+
+  private ApiResponse listNamespaces(Principal who) {
+    ApiKeys.authorize(who, null, Role.READ);
+    ObjectNode out = JsonBody.MAPPER.createObjectNode();
+    var list = out.putArray("namespaces");
+    for (String ns : cache.namespaces()) {
+      if (who.mayUse(ns)) {
+        list.add(ns);
+      }
+    }
+    return json(HttpResponseStatus.OK, out);
+  }
+
+  private ApiResponse getNamespace(Principal who, String name) {
+    String ns = namespace(name);
+    ApiKeys.authorize(who, ns, Role.READ);
+    if (!cache.namespaceExists(ns)) {
+      throw notFoundNamespace(ns);
+    }
+    return json(HttpResponseStatus.OK, configJson(ns, cache.namespaceConfig(ns)));
+  }
+
+  private ApiResponse putNamespace(Principal who, String name, JsonBody body) {
+    String ns = namespace(name);
+    ApiKeys.authorize(who, ns, Role.ADMIN);
+    body.only(NAMESPACE_FIELDS);
+    boolean exists = cache.namespaceExists(ns);
+    NamespaceConfig current = exists ? cache.namespaceConfig(ns) : cache.namespaceDefaults();
+    ObjectNode merged = JsonBody.MAPPER.valueToTree(current);
+    for (var it = body.node().fields(); it.hasNext(); ) {
+      var f = it.next();
+      JsonNode expected = merged.get(f.getKey());
+      JsonNode v = f.getValue();
+      boolean sameType = expected.isNumber() ? v.isNumber() : expected.isBoolean() ? v.isBoolean() : v.isTextual();
+      if (!sameType || (expected.isIntegralNumber() && !v.isIntegralNumber())) {
+        throw ApiException.invalid("'" + f.getKey() + "' must be " + (expected.isIntegralNumber() ? "an integer"
+            : expected.isNumber() ? "a number" : expected.isBoolean() ? "true or false" : "a string") + "; got "
+            + JsonBody.kind(v) + " " + JsonBody.abbreviate(v.toString()));
+      }
+      merged.set(f.getKey(), v);
+    }
+    NamespaceConfig updated;
+    try {
+      updated = JsonBody.MAPPER.treeToValue(merged, NamespaceConfig.class);
+    } catch (JsonProcessingException e) {
+      Throwable root = e;
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      throw ApiException.invalid(root.getMessage());
+    }
+    cache.putNamespace(ns, updated);
+    return json(exists ? HttpResponseStatus.OK : HttpResponseStatus.CREATED, configJson(ns, updated));
+  }
+
+  private ApiResponse stats(Principal who, String name) {
+    String ns = namespace(name);
+    ApiKeys.authorize(who, ns, Role.READ);
+    if (!cache.namespaceExists(ns)) {
+      throw notFoundNamespace(ns);
+    }
+    NamespaceCounters c = cache.counters(ns);
+    ObjectNode out = JsonBody.MAPPER.createObjectNode();
+    out.put("namespace", ns);
+    out.put("since", startedAt.toString());
+    out.put("lookups", c.lookups());
+    out.put("exact_hits", c.exactHits());
+    out.put("semantic_hits", c.semanticHits());
+    out.put("misses", c.misses());
+    out.put("hit_rate", c.hitRate());
+    out.put("stores", c.stores());
+    out.put("entries", cache.storage().entryCount(ns));
+    return json(HttpResponseStatus.OK, out);
+  }
+
+  private static ObjectNode configJson(String ns, NamespaceConfig config) {
+    ObjectNode out = JsonBody.MAPPER.createObjectNode().put("namespace", ns);
+    out.setAll((ObjectNode) JsonBody.MAPPER.valueToTree(config));
+    return out;
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static JsonBody jsonBody(HttpCall call) {
+    String type = call.contentType();
+    if (type != null && !type.regionMatches(true, 0, "application/json", 0, 16)) {
+      throw new ApiException(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+          "send the body as JSON with 'Content-Type: application/json'; got '" + JsonBody.abbreviate(type) + "'");
+    }
+    return JsonBody.parse(call.body());
+  }
+
+  private static Scope scope(JsonBody body) {
+    return Scope.of(body.optionalStringMap("scope", MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_CHARS, MAX_ATTRIBUTE_VALUE_CHARS));
+  }
+
+  private static String namespace(String ns) {
+    try {
+      return Namespaces.requireValid(ns);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("invalid_namespace", e.getMessage());
+    }
+  }
+
+  private static String entryId(String id) {
+    if (id == null || !ENTRY_ID.matcher(id).matches()) {
+      throw ApiException.badRequest("invalid_id", "an entry id is 32 lowercase hex digits; id='"
+          + JsonBody.abbreviate(String.valueOf(id)) + "'");
+    }
+    return id;
+  }
+
+  private static String lookupId(String id) {
+    if (!LOOKUP_ID.matcher(id).matches()) {
+      throw ApiException.badRequest("invalid_id", "a lookup_id is 'l' and 32 lowercase hex digits, as a lookup"
+          + " returned it; lookup_id='" + JsonBody.abbreviate(id) + "'");
+    }
+    return id;
+  }
+
+  private static String requiredQuery(Route.Match m, String name) {
+    String v = m.queryParam(name);
+    if (v == null) {
+      throw ApiException.invalid("query parameter '" + name + "' is required");
+    }
+    return v;
+  }
+
+  private static ApiException notFoundEntry(String ns, String id) {
+    return new ApiException(HttpResponseStatus.NOT_FOUND, "entry_not_found",
+        "no live entry " + id + " in namespace '" + ns + "'");
+  }
+
+  private static ApiException notFoundNamespace(String ns) {
+    return new ApiException(HttpResponseStatus.NOT_FOUND, "namespace_not_found",
+        "namespace '" + ns + "' does not exist; an admin creates it with PUT /v1/namespaces/" + ns);
+  }
+
+  private static ApiResponse json(HttpResponseStatus status, ObjectNode body) {
+    try {
+      return ApiResponse.json(status, JsonBody.MAPPER.writeValueAsBytes(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static CompletableFuture<ApiResponse> done(ApiResponse r) {
+    return CompletableFuture.completedFuture(r);
+  }
+
+  /** Runs a cache call, turning its synchronous refusals into failed futures like its asynchronous ones. */
+  private static <T> CompletableFuture<T> guard(java.util.function.Supplier<CompletableFuture<T>> call) {
+    try {
+      return call.get();
+    } catch (CacheRequestException | EmbedderOverloadedException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** The error answer for anything a request can fail with. */
+  static ApiException toApiException(Throwable t, int retryAfterS) {
+    Throwable e = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    if (e instanceof ApiException a) {
+      return a;
+    }
+    if (e instanceof CacheRequestException c) {
+      HttpResponseStatus status = switch (c.code()) {
+        case INVALID_REQUEST, PROMPT_TOO_LONG -> HttpResponseStatus.BAD_REQUEST;
+        case ENTRY_NOT_FOUND, NAMESPACE_NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
+        case UNCACHEABLE_RESPONSE -> HttpResponseStatus.UNPROCESSABLE_ENTITY;
+      };
+      return new ApiException(status, c.code().wire(), c.getMessage());
+    }
+    if (e instanceof EmbedderOverloadedException) {
+      return overloaded("the embedding queue is full; retry after " + retryAfterS + " s", retryAfterS);
+    }
+    return null;
+  }
+
+  static ApiException overloaded(String message, int retryAfterS) {
+    return new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "overloaded", message,
+        Map.of("Retry-After", Integer.toString(retryAfterS)));
+  }
+}

@@ -1,0 +1,141 @@
+package dev.semcache.server.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a whole request into an answer. Health checks are answered at once; everything else crosses
+ * to the worker pool, so that no store or index work runs on an event loop. At most {@code maxInFlight}
+ * requests are worked on at once; one more is answered 503 with {@code Retry-After} at once, which
+ * bounds every queue behind it.
+ */
+final class Dispatcher {
+  private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+
+  /** Where the server is in its life. */
+  enum State {
+    STARTING,
+    READY,
+    DRAINING
+  }
+
+  private final Supplier<Api> api;
+  private final Supplier<State> state;
+  private final ServerMetrics metrics;
+  private final ExecutorService workers;
+  private final int maxInFlight;
+  private final int retryAfterS;
+
+  Dispatcher(Supplier<Api> api, Supplier<State> state, ServerMetrics metrics, ExecutorService workers, int maxInFlight,
+      int retryAfterS) {
+    this.api = api;
+    this.state = state;
+    this.metrics = metrics;
+    this.workers = workers;
+    this.maxInFlight = maxInFlight;
+    this.retryAfterS = retryAfterS;
+  }
+
+  /** Answers {@code call}; {@code done} runs exactly once, on any thread. */
+  void dispatch(HttpCall call, Consumer<Answer> done) {
+    Route.Match match;
+    try {
+      match = Route.match(call.method(), call.uri());
+    } catch (ApiException e) {
+      done.accept(new Answer("unmatched", error(e)));
+      return;
+    }
+    String label = match.route().label;
+    switch (match.route()) {
+      case HEALTHZ -> {
+        done.accept(new Answer(label, status(HttpResponseStatus.OK, "ok")));
+        return;
+      }
+      case READYZ -> {
+        State s = state.get();
+        done.accept(new Answer(label, s == State.READY ? status(HttpResponseStatus.OK, "ready")
+            : status(HttpResponseStatus.SERVICE_UNAVAILABLE, s == State.STARTING ? "starting" : "draining")));
+        return;
+      }
+      default -> { }
+    }
+    State s = state.get();
+    if (s != State.READY && match.route() != Route.METRICS) {
+      done.accept(new Answer(label, error(new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE,
+          s == State.STARTING ? "not_ready" : "shutting_down",
+          s == State.STARTING ? "semcache is still loading the model and the index; retry shortly"
+              : "semcache is shutting down",
+          Map.of("Retry-After", Integer.toString(retryAfterS))))));
+      return;
+    }
+    if (metrics.inFlight.incrementAndGet() > maxInFlight) {
+      metrics.inFlight.decrementAndGet();
+      done.accept(new Answer(label, error(Api.overloaded(maxInFlight + " requests are in progress, the most this"
+          + " server takes at once (http.max_in_flight); retry after " + retryAfterS + " s", retryAfterS))));
+      return;
+    }
+    Consumer<ApiResponse> finish = r -> {
+      metrics.inFlight.decrementAndGet();
+      done.accept(new Answer(label, r));
+    };
+    try {
+      workers.execute(() -> run(call, match, finish));
+    } catch (RejectedExecutionException e) {
+      finish.accept(error(Api.overloaded("the worker pool is full or stopping; retry after " + retryAfterS + " s",
+          retryAfterS)));
+    }
+  }
+
+  /** The in-flight count, for draining on shutdown. */
+  int inFlight() {
+    return metrics.inFlight.get();
+  }
+
+  private void run(HttpCall call, Route.Match match, Consumer<ApiResponse> finish) {
+    CompletableFuture<ApiResponse> answer;
+    try {
+      answer = match.route() == Route.METRICS
+          ? CompletableFuture.completedFuture(new ApiResponse(HttpResponseStatus.OK, metrics.contentType(),
+              metrics.scrape(), Map.of()))
+          : api.get().handle(call, match);
+    } catch (Throwable t) {
+      answer = CompletableFuture.failedFuture(t);
+    }
+    answer.whenComplete((r, t) -> finish.accept(t == null ? r : failure(call, t)));
+  }
+
+  private ApiResponse failure(HttpCall call, Throwable t) {
+    ApiException known = Api.toApiException(t, retryAfterS);
+    if (known != null) {
+      return error(known);
+    }
+    LOG.error("{} {} failed", call.method(), JsonBody.abbreviate(call.uri()), t);
+    return error(new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",
+        "semcache failed to answer this request; the server log has the details"));
+  }
+
+  static ApiResponse error(ApiException e) {
+    ObjectNode body = JsonBody.MAPPER.createObjectNode();
+    body.putObject("error").put("code", e.code()).put("message", e.getMessage());
+    try {
+      return new ApiResponse(e.status(), ApiResponse.JSON, JsonBody.MAPPER.writeValueAsBytes(body), e.headers());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
+      throw new IllegalStateException(x);
+    }
+  }
+
+  private static ApiResponse status(HttpResponseStatus status, String text) {
+    return ApiResponse.json(status, ("{\"status\":\"" + text + "\"}").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+  }
+
+  /** An answer and the route label it is counted under. */
+  record Answer(String route, ApiResponse response) {}
+}

@@ -1,0 +1,148 @@
+package dev.semcache.server.http;
+
+import dev.semcache.server.cache.LookupResult;
+import dev.semcache.server.cache.LookupTimings;
+import dev.semcache.server.cache.SemanticCache;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * The server's Prometheus metrics (client_java 1.x), in a registry of its own. Every family is named
+ * {@code semcache_*}; the JVM's come from {@code prometheus-metrics-instrumentation-jvm}. docs/metrics.md
+ * lists them. Figures that the store or the embedder already count are read when scraped, not copied.
+ */
+final class ServerMetrics {
+  private static final double[] LATENCY_BOUNDS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+      0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+  private final Counter lookups;
+  private final Counter stores;
+  private final Histogram stages;
+  private final Histogram similarity;
+  private final Counter requests;
+  private final Histogram requestSeconds;
+  final AtomicInteger inFlight = new AtomicInteger();
+
+  ServerMetrics(Supplier<SemanticCache> cache, String model) {
+    JvmMetrics.builder().register(registry);
+    lookups = Counter.builder().name("semcache_lookups").help("Lookups by namespace and result (exact, semantic, miss)")
+        .labelNames("namespace", "result").register(registry);
+    stores = Counter.builder().name("semcache_stores").help("Entries stored, by namespace and by whether the"
+        + " embedding of the miss was reused (lookup_id) or computed").labelNames("namespace", "embedding").register(registry);
+    stages = Histogram.builder().name("semcache_lookup_stage_seconds")
+        .help("Time a lookup spent in each stage: exact (exact path), embed (queue and model), search (vector"
+            + " search and checks), total (whole lookup, parsing and answer excluded)")
+        .labelNames("stage").classicOnly().classicUpperBounds(LATENCY_BOUNDS).register(registry);
+    similarity = Histogram.builder().name("semcache_lookup_similarity")
+        .help("Similarity of the nearest entry on semantic lookups: served hits and misses (exact hits excluded)")
+        .labelNames("namespace", "result").classicOnly().classicLinearUpperBounds(0.5, 0.02, 26).register(registry);
+    requests = Counter.builder().name("semcache_http_requests").help("HTTP requests by route and status code")
+        .labelNames("route", "status").register(registry);
+    requestSeconds = Histogram.builder().name("semcache_http_request_seconds")
+        .help("HTTP request latency from the whole request read to the answer written, by route")
+        .labelNames("route").classicOnly().classicUpperBounds(LATENCY_BOUNDS).register(registry);
+    GaugeWithCallback.builder().name("semcache_http_in_flight").help("HTTP requests being worked on")
+        .callback(cb -> cb.call(inFlight.get())).register(registry);
+    Gauge info = Gauge.builder().name("semcache_build_info").help("The model this server embeds with")
+        .labelNames("model").register(registry);
+    info.labelValues(model).set(1);
+
+    GaugeWithCallback.builder().name("semcache_entries").help("Live and not yet swept entries, by namespace")
+        .labelNames("namespace").callback(cb -> {
+          SemanticCache c = cache.get();
+          if (c != null) {
+            for (String ns : c.namespaces()) {
+              cb.call(c.storage().entryCount(ns), ns);
+            }
+          }
+        }).register(registry);
+    GaugeWithCallback.builder().name("semcache_entry_bytes").help("Bytes of stored entries, all namespaces")
+        .unit(Unit.BYTES).callback(cb -> ifReady(cache, c -> cb.call(c.storage().entryBytes()))).register(registry);
+    GaugeWithCallback.builder().name("semcache_index_documents").help("Entries in the vector index as of its last refresh")
+        .callback(cb -> ifReady(cache, c -> cb.call(c.storage().indexedCount()))).register(registry);
+    CounterWithCallback.builder().name("semcache_evictions").help("Entries evicted to respect max_entries or max_bytes")
+        .callback(cb -> ifReady(cache, c -> cb.call(c.storage().evictionCount()))).register(registry);
+    CounterWithCallback.builder().name("semcache_expirations").help("Expired entries reclaimed by sweeps")
+        .callback(cb -> ifReady(cache, c -> cb.call(c.storage().expirationCount()))).register(registry);
+    GaugeWithCallback.builder().name("semcache_embed_queue_depth").help("Prompts waiting for an embedding worker")
+        .callback(cb -> ifReady(cache, c -> cb.call(c.embedder().queueDepth()))).register(registry);
+    GaugeWithCallback.builder().name("semcache_embed_busy_workers").help("Embedding workers running the model")
+        .callback(cb -> ifReady(cache, c -> cb.call(c.embedder().busyWorkers()))).register(registry);
+    CounterWithCallback.builder().name("semcache_embed_inferences")
+        .help("Model runs by session: 'wide' (all cores, a lone request) or 'narrow' (one core, side by side)."
+            + " Every run embeds exactly one prompt: the int8 model's vectors change when texts share a batch")
+        .labelNames("session").callback(cb -> ifReady(cache, c -> {
+          cb.call(c.embedder().wideRunCount(), "wide");
+          cb.call(c.embedder().narrowRunCount(), "narrow");
+        })).register(registry);
+    CounterWithCallback.builder().name("semcache_embed_rejected").help("Prompts refused because the embedding queue was full")
+        .callback(cb -> ifReady(cache, c -> cb.call(c.embedder().rejectedCount()))).register(registry);
+    GaugeWithCallback.builder().name("semcache_pending_lookups").help("Misses whose embedding waits for a store")
+        .callback(cb -> ifReady(cache, c -> cb.call(c.pendingLookups()))).register(registry);
+  }
+
+  private static void ifReady(Supplier<SemanticCache> cache, java.util.function.Consumer<SemanticCache> action) {
+    SemanticCache c = cache.get();
+    if (c != null) {
+      action.accept(c);
+    }
+  }
+
+  void lookup(String namespace, LookupResult r, long totalNanos) {
+    lookups.labelValues(namespace, switch (r.kind()) {
+      case EXACT -> "exact";
+      case SEMANTIC -> "semantic";
+      case MISS -> "miss";
+    }).inc();
+    LookupTimings t = r.timings();
+    observe("exact", t.exactNanos());
+    observe("embed", t.embedNanos());
+    observe("search", t.searchNanos());
+    observe("total", totalNanos);
+    if (r.kind() != LookupResult.Kind.EXACT && !Float.isNaN(r.similarity())) {
+      similarity.labelValues(namespace, r.hit() ? "hit" : "miss").observe(r.similarity());
+    }
+  }
+
+  private void observe(String stage, long nanos) {
+    if (nanos >= 0) {
+      stages.labelValues(stage).observe(nanos / 1e9);
+    }
+  }
+
+  void store(String namespace, boolean reused) {
+    stores.labelValues(namespace, reused ? "reused" : "computed").inc();
+  }
+
+  void request(String route, int status, long nanos) {
+    requests.labelValues(route, Integer.toString(status)).inc();
+    requestSeconds.labelValues(route).observe(nanos / 1e9);
+  }
+
+  String contentType() {
+    return writer.getContentType();
+  }
+
+  byte[] scrape() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
+    try {
+      writer.write(out, registry.scrape(), io.prometheus.metrics.config.EscapingScheme.UNDERSCORE_ESCAPING);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write metrics", e);
+    }
+    return out.toByteArray();
+  }
+}
