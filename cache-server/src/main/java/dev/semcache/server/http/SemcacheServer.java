@@ -155,6 +155,11 @@ public final class SemcacheServer implements AutoCloseable {
     return http.port();
   }
 
+  /** Requests being worked on. */
+  int inFlight() {
+    return dispatcher.inFlight();
+  }
+
   /** The core, once ready (null before). */
   public SemanticCache cache() {
     return cache;

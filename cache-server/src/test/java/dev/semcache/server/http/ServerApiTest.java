@@ -284,6 +284,34 @@ class ServerApiTest {
     }
   }
 
+  /** Close drains: a request in progress when shutdown begins is answered in full, and the store closes cleanly. */
+  @Test
+  void shutdownDrainsRequestsInProgressThenClosesTheStore() throws Exception {
+    s.store("faq", "How do I reset my password?", "a");
+    // Fill the embedding queue so that the lookup below is still in progress when close() starts.
+    var backlog = new java.util.ArrayList<java.util.concurrent.CompletableFuture<float[]>>();
+    for (int i = 0; i < 60; i++) {
+      backlog.add(TestServer.embedder().embedAsync("backlog text number " + i + " about something else entirely"));
+    }
+    var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> s.lookup("faq", "How can I reset my password?"));
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (s.server.inFlight() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    assertThat(s.server.inFlight()).as("the lookup is in progress").isEqualTo(1);
+    s.close();
+    Response r = answer.join();
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.json().get("kind").asText()).isEqualTo("semantic");
+    backlog.forEach(java.util.concurrent.CompletableFuture::join);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.call("GET", "/healthz", null))
+        .as("the port is closed").isInstanceOf(java.io.UncheckedIOException.class);
+    try (var reopened = dev.semcache.index.CacheStorage.open(dir, dev.semcache.index.StorageOptions.defaults(),
+        new ManualClock())) {
+      assertThat(reopened.entryCount()).isEqualTo(1);
+    }
+  }
+
   @Test
   void healthAndReadiness() {
     assertThat(s.call("GET", "/healthz", null).status()).isEqualTo(200);
