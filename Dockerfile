@@ -32,4 +32,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
 # The same JVM flags as ./semcache: Lucene's vector API, native access for ONNX Runtime, DJL and RocksDB.
 ENTRYPOINT ["java", "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", \
             "--sun-misc-unsafe-memory-access=allow", "-jar", "/opt/semcache/semcache.jar"]
-CMD ["serve", "--data-dir", "/data", "--port", "8080"]
+# Listening beyond loopback needs API keys: mount a config that has api_keys (semcache keygen makes them), e.g.
+#   docker run -v $PWD/semcache.yaml:/etc/semcache/semcache.yaml -e SEMCACHE_CONFIG=/etc/semcache/semcache.yaml ...
+# Without keys the server refuses to start, and says so.
+CMD ["serve", "--host", "0.0.0.0", "--data-dir", "/data", "--port", "8080"]
