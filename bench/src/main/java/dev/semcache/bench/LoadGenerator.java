@@ -9,6 +9,7 @@ import dev.semcache.embedding.OnnxEmbedder;
 import dev.semcache.embedding.OnnxOptions;
 import dev.semcache.embedding.TokenizedText;
 import dev.semcache.index.Directories;
+import dev.semcache.server.config.ConfigLoader;
 import dev.semcache.server.config.ServerConfig;
 import dev.semcache.server.http.SemcacheServer;
 import java.io.IOException;
@@ -264,9 +265,15 @@ final class LoadGenerator {
   private static double runSemcache(Options o, LoadClient client, LoadPrompts prompts, List<Row> rows,
       Map<String, Double> tokens) throws IOException {
     Path dir = Files.createTempDirectory("semcache-load");
-    ServerConfig d = ServerConfig.defaults();
-    ServerConfig config = new ServerConfig(d.host(), 0, dir.toString(), d.model(), d.http(), d.embedding(),
-        d.storage(), d.namespaceDefaults(), d.apiKeys());
+    // The same config as './semcache serve' (SEMCACHE_* variables and SEMCACHE_CONFIG apply, so a
+    // deployment's settings can be measured), on a free loopback port and a fresh folder, without keys.
+    Map<String, Object> flags = new java.util.HashMap<>();
+    flags.put("host", "127.0.0.1");
+    flags.put("port", 0);
+    flags.put("data_dir", dir.toString());
+    ServerConfig loaded = ConfigLoader.load(null, System.getenv(), flags);
+    ServerConfig config = new ServerConfig(loaded.host(), loaded.port(), loaded.dataDir(), loaded.model(), loaded.http(),
+        loaded.embedding(), loaded.storage(), loaded.namespaceDefaults(), java.util.List.of());
     try (SemcacheServer server = SemcacheServer.start(config, InstantSource.system(), null)) {
       server.awaitReady(Duration.ofMinutes(5));
       int port = server.port();

@@ -36,7 +36,15 @@ public interface EntryStore extends AutoCloseable {
   long remove(String id);
 
   /** Records that an entry was served: new statistics, and a new expiry if its TTL slides. */
-  void updateStats(String id, EntryStats stats);
+  default void updateStats(String id, EntryStats stats) {
+    updateStats(java.util.Map.of(id, stats));
+  }
+
+  /**
+   * Records the statistics of many entries in one atomic write. Ids of entries that no longer exist are
+   * skipped.
+   */
+  void updateStats(java.util.Map<String, EntryStats> stats);
 
   /** Ids of entries whose expiry is at or before {@code nowMillis}, earliest first. */
   List<String> expiredAt(long nowMillis, int limit);

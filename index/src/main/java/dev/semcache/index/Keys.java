@@ -56,11 +56,15 @@ public final class Keys {
     out.write(b);
   }
 
-  static byte[] sha256(byte[] bytes) {
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(bytes);
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new AssertionError("every JDK has SHA-256", e);
     }
+  });
+
+  static byte[] sha256(byte[] bytes) {
+    return SHA256.get().digest(bytes); // digest() resets the instance for the next use
   }
 }

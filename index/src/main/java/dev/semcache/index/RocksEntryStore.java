@@ -195,32 +195,41 @@ public final class RocksEntryStore implements EntryStore {
   }
 
   @Override
-  public void updateStats(String id, EntryStats newStats) {
-    byte[] key = bytes(id);
+  public void updateStats(Map<String, EntryStats> all) {
+    if (all.isEmpty()) {
+      return;
+    }
     writeLock.lock();
     try (WriteBatch batch = new WriteBatch()) {
       ensureOpen();
-      byte[] value = db.get(entries, key);
-      byte[] oldStatsBytes = db.get(stats, key);
-      if (value == null || oldStatsBytes == null) {
-        return; // removed meanwhile: nothing to record
+      for (var u : all.entrySet()) {
+        String id = u.getKey();
+        EntryStats newStats = u.getValue();
+        byte[] key = bytes(id);
+        byte[] value = db.get(entries, key);
+        byte[] oldStatsBytes = db.get(stats, key);
+        if (value == null || oldStatsBytes == null) {
+          continue; // removed meanwhile: nothing to record
+        }
+        EntryStats old = EntryCodec.decodeStats(id, oldStatsBytes);
+        String ns = EntryCodec.decodeNamespace(id, value);
+        batch.put(stats, key, EntryCodec.encodeStats(newStats));
+        if (old.expiresAtMillis() != newStats.expiresAtMillis()) {
+          batch.delete(expiry, timeKey(old.expiresAtMillis(), key));
+          batch.put(expiry, timeKey(newStats.expiresAtMillis(), key), new byte[0]);
+        }
+        if (old.lastHitAtMillis() != newStats.lastHitAtMillis()) {
+          batch.delete(recency, recencyKey(ns, old.lastHitAtMillis(), key));
+          batch.put(recency, recencyKey(ns, newStats.lastHitAtMillis(), key), new byte[0]);
+          batch.delete(recencyAll, timeKey(old.lastHitAtMillis(), key));
+          batch.put(recencyAll, timeKey(newStats.lastHitAtMillis(), key), new byte[0]);
+        }
       }
-      EntryStats old = EntryCodec.decodeStats(id, oldStatsBytes);
-      String ns = EntryCodec.decodeNamespace(id, value);
-      batch.put(stats, key, EntryCodec.encodeStats(newStats));
-      if (old.expiresAtMillis() != newStats.expiresAtMillis()) {
-        batch.delete(expiry, timeKey(old.expiresAtMillis(), key));
-        batch.put(expiry, timeKey(newStats.expiresAtMillis(), key), new byte[0]);
+      if (batch.count() > 0) {
+        db.write(config.write, batch);
       }
-      if (old.lastHitAtMillis() != newStats.lastHitAtMillis()) {
-        batch.delete(recency, recencyKey(ns, old.lastHitAtMillis(), key));
-        batch.put(recency, recencyKey(ns, newStats.lastHitAtMillis(), key), new byte[0]);
-        batch.delete(recencyAll, timeKey(old.lastHitAtMillis(), key));
-        batch.put(recencyAll, timeKey(newStats.lastHitAtMillis(), key), new byte[0]);
-      }
-      db.write(config.write, batch);
     } catch (RocksDBException e) {
-      throw new StoreException("cannot update entry " + id + ": " + e.getMessage(), e);
+      throw new StoreException("cannot update the statistics of " + all.size() + " entries: " + e.getMessage(), e);
     } finally {
       writeLock.unlock();
     }

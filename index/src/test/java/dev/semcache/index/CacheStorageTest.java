@@ -117,9 +117,26 @@ class CacheStorageTest {
     clock.advance(Duration.ofSeconds(1)); // 250 s: the cap
     assertThat(storage.findExact("faq", Scope.EMPTY, e.prompt())).isEmpty();
     assertThat(storage.findNearest("faq", Scope.EMPTY, e.embedding(), 1)).isEmpty();
+    storage.flushHits(); // hits reach the store in batches
     Entry stored = storage.store().get(e.id()).orElseThrow();
     assertThat(stored.expiresAtMillis() - stored.createdAtMillis()).isEqualTo(250_000);
     assertThat(stored.hitCount()).isEqualTo(2);
+  }
+
+  @Test
+  void hitsAreSeenAtOnceAndWrittenInBatchesThatSurviveReopen() {
+    Entry e = put("faq", Scope.EMPTY, "p");
+    for (int i = 0; i < 5; i++) {
+      storage.recordHit(storage.findExact("faq", Scope.EMPTY, "p").orElseThrow());
+    }
+    assertThat(storage.get("faq", e.id()).orElseThrow().hitCount()).as("reads overlay pending hits").isEqualTo(5);
+    assertThat(storage.store().get(e.id()).orElseThrow().hitCount()).as("not written yet").isZero();
+    storage.flushHits();
+    assertThat(storage.store().get(e.id()).orElseThrow().hitCount()).isEqualTo(5);
+    storage.recordHit(storage.get("faq", e.id()).orElseThrow());
+    storage.close();
+    storage = CacheStorage.open(dir, OPTIONS, clock);
+    assertThat(storage.get("faq", e.id()).orElseThrow().hitCount()).as("close writes pending hits").isEqualTo(6);
   }
 
   @Test

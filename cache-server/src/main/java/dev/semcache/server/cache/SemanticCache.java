@@ -15,7 +15,6 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -287,7 +286,22 @@ public final class SemanticCache {
     return t;
   }
 
+  /**
+   * 128 random bits from a per-thread DRBG: unguessable like a UUID, without the lock and the
+   * /dev/urandom read behind {@code UUID.randomUUID()} on every lookup.
+   */
+  private static final ThreadLocal<java.security.SecureRandom> RANDOM = ThreadLocal.withInitial(() -> {
+    try {
+      return java.security.SecureRandom.getInstance("DRBG");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      return new java.security.SecureRandom();
+    }
+  });
+  private static final java.util.HexFormat HEX = java.util.HexFormat.of();
+
   private static String newLookupId() {
-    return "l" + UUID.randomUUID().toString().replace("-", "");
+    byte[] bits = new byte[16];
+    RANDOM.get().nextBytes(bits);
+    return "l" + HEX.formatHex(bits);
   }
 }
