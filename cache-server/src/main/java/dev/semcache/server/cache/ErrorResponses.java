@@ -34,7 +34,8 @@ final class ErrorResponses {
     }
     if (hasTopLevelError(response)) {
       return Optional.of("response is a JSON object with a top-level \"error\" member, the shape of a model"
-          + " error body: error responses are never cached (send model_status if this is a real answer)");
+          + " error body: error responses are never cached (an answer that really is shaped so cannot be cached as sent;"
+          + " wrap it, e.g. as a JSON string or under another key)");
     }
     return Optional.empty();
   }

@@ -177,7 +177,9 @@ public final class SemanticCache {
     String ns = validNamespace(namespace);
     String p = validPrompt(prompt);
     NamespaceConfig config = existingConfig(ns);
-    validThreshold(minSimilarity);
+    if (!(minSimilarity >= 0 && minSimilarity <= 1)) {
+      throw CacheRequestException.invalid("min_similarity must be between 0 and 1; min_similarity=" + minSimilarity);
+    }
     return embed(p, config).thenApplyAsync(vector -> {
       int removed = 0;
       for (Match m : storage.findNearest(ns, scope, vector, limit)) {

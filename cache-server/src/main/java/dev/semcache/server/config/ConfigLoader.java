@@ -41,9 +41,9 @@ import java.util.stream.Collectors;
  * errors that name the key and where it came from: a typo must not silently leave a default in place.
  */
 public final class ConfigLoader {
-  /** Variables the launcher reads; they are not config keys. */
+  /** Variables the launcher and the logging set-up read; they are not config keys. */
   static final Set<String> LAUNCHER_VARIABLES = Set.of("SEMCACHE_CONFIG", "SEMCACHE_JAVA_OPTS",
-      "SEMCACHE_JDK_SEARCH_PATH", "SEMCACHE_NO_BUILD");
+      "SEMCACHE_JDK_SEARCH_PATH", "SEMCACHE_NO_BUILD", "SEMCACHE_LOG_LEVEL");
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

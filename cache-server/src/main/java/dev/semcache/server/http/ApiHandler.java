@@ -39,6 +39,8 @@ final class ApiHandler extends ChannelInboundHandlerAdapter {
   private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
   private boolean busy;
   private boolean closing;
+  /** More requests arrived ahead of their answers than {@link #MAX_PIPELINED}: answer 429 after the queue. */
+  private boolean overflowed;
 
   ApiHandler(Dispatcher dispatcher, ServerMetrics metrics, RequestDeadline deadline) {
     this.dispatcher = dispatcher;
@@ -59,15 +61,13 @@ final class ApiHandler extends ChannelInboundHandlerAdapter {
     }
     if (!busy) {
       start(ctx, req);
-    } else if (waiting.size() < MAX_PIPELINED) {
+    } else if (waiting.size() < MAX_PIPELINED && !overflowed) {
       waiting.add(req);
       ctx.channel().config().setAutoRead(false);
     } else {
+      // Answered in order: the queued requests first, then 429 for this one, then the connection closes.
       req.release();
-      closing = true;
-      respond(ctx, "unmatched", Dispatcher.error(new ApiException(HttpResponseStatus.TOO_MANY_REQUESTS,
-          "too_many_pipelined", "more than " + MAX_PIPELINED + " requests sent ahead of their answers on one"
-          + " connection", Map.of("Retry-After", "1"))), false, 0);
+      overflowed = true;
     }
   }
 
@@ -119,9 +119,7 @@ final class ApiHandler extends ChannelInboundHandlerAdapter {
     res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
     r.headers().forEach((k, v) -> res.headers().set(k, v));
     res.headers().set(HttpHeaderNames.CONNECTION, keep ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
-    if (startNanos > 0) {
-      metrics.request(route, r.status().code(), System.nanoTime() - startNanos);
-    }
+    metrics.request(route, r.status().code(), startNanos > 0 ? System.nanoTime() - startNanos : -1);
     var written = ctx.writeAndFlush(res);
     if (!keep) {
       closing = true;
@@ -132,6 +130,11 @@ final class ApiHandler extends ChannelInboundHandlerAdapter {
     FullHttpRequest next = waiting.poll();
     if (next != null) {
       start(ctx, next);
+    } else if (overflowed) {
+      closing = true;
+      respond(ctx, "unmatched", Dispatcher.error(new ApiException(HttpResponseStatus.TOO_MANY_REQUESTS,
+          "too_many_pipelined", "more than " + MAX_PIPELINED + " requests were sent ahead of their answers on one"
+          + " connection; the ones after that were not read", Map.of("Retry-After", "1"))), false, 0);
     } else {
       ctx.channel().config().setAutoRead(true);
     }
@@ -167,6 +170,15 @@ final class ApiHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof io.netty.handler.codec.DecoderException && busy && !closing) {
+      // The decoder gave up on bytes sent ahead (a pipelining flood beyond Netty's own depth limit, or
+      // garbage after good requests): answer what was read, in order, then 429 and close.
+      LOG.debug("connection {}: undecodable input after pipelined requests ({})", ctx.channel().remoteAddress(),
+          cause.getMessage());
+      overflowed = true;
+      ctx.channel().config().setAutoRead(false);
+      return;
+    }
     LOG.debug("connection {} failed; closing it", ctx.channel().remoteAddress(), cause);
     ctx.close();
   }

@@ -19,20 +19,44 @@ import io.netty.handler.codec.http.HttpVersion;
  */
 final class BodyLimit extends HttpObjectAggregator {
   private final int maxBytes;
+  private final ServerMetrics metrics;
 
-  BodyLimit(int maxBytes) {
+  BodyLimit(int maxBytes, ServerMetrics metrics) {
     super(maxBytes);
     this.maxBytes = maxBytes;
+    this.metrics = metrics;
   }
 
   @Override
   protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+    ctx.writeAndFlush(tooLarge()).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** {@code Expect: 100-continue} with a too large {@code Content-Length}: the same JSON 413, not Netty's empty one. */
+  @Override
+  protected Object newContinueResponse(HttpMessage start, int maxContentLength, io.netty.channel.ChannelPipeline pipeline) {
+    Object r = super.newContinueResponse(start, maxContentLength, pipeline);
+    if (r instanceof FullHttpResponse netty && netty.status().code() == 413) {
+      netty.release();
+      return tooLarge();
+    }
+    return r;
+  }
+
+  /** Netty closes after a 413 continue response only if it says so; it always does. */
+  @Override
+  protected boolean closeAfterContinueResponse(Object msg) {
+    return msg instanceof FullHttpResponse r && r.status().code() == 413 || super.closeAfterContinueResponse(msg);
+  }
+
+  private FullHttpResponse tooLarge() {
     ApiResponse r = Dispatcher.error(new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
         "the request body is larger than " + maxBytes + " bytes (http.max_body_bytes)"));
+    metrics.request("unmatched", 413, -1);
     FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, r.status(), Unpooled.wrappedBuffer(r.body()));
     res.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
     res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
     res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+    return res;
   }
 }

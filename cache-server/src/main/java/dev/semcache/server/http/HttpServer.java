@@ -11,6 +11,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -53,8 +54,11 @@ final class HttpServer {
               ch.pipeline()
                   .addLast("idle", new IdleStateHandler(0, 0, idleTimeoutS, TimeUnit.SECONDS))
                   .addLast("deadline", deadline)
-                  .addLast("codec", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
-                  .addLast("body", new BodyLimit(maxBodyBytes))
+                  // No depth limit of Netty's own: ApiHandler bounds pipelining (16 ahead) and answers a
+                  // flood in order with a final 429; Netty's limit would close without any answer.
+                  .addLast("codec", new HttpServerCodec(new HttpDecoderConfig().setMaxInitialLineLength(MAX_INITIAL_LINE)
+                      .setMaxHeaderSize(MAX_HEADER_BYTES).setMaxChunkSize(8192), Integer.MAX_VALUE))
+                  .addLast("body", new BodyLimit(maxBodyBytes, metrics))
                   .addLast("api", api);
             }
           })

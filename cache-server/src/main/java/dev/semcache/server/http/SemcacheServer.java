@@ -113,6 +113,7 @@ public final class SemcacheServer implements AutoCloseable {
       LOG.info("model {} loaded ({} dimensions, {} tokens at most) in {} ms", embedder.model().name(),
           embedder.model().dimension(), embedder.model().maxTokens(), (System.nanoTime() - t0) / 1_000_000);
       Path dir = Path.of(config.dataDir());
+      checkModel(dir, embedder.model().name());
       synchronized (this) {
         if (closed) {
           return;
@@ -128,6 +129,27 @@ public final class SemcacheServer implements AutoCloseable {
     } catch (Throwable t) {
       LOG.error("semcache could not start", t);
       ready.completeExceptionally(t);
+    }
+  }
+
+  /**
+   * A data folder belongs to the model that embedded its entries: vectors of two models are not
+   * comparable even when their dimensions agree, so a server configured with another model would serve
+   * wrong hits without any error. The model's name is recorded in {@code DATA_DIR/model} on first use
+   * and checked on every start.
+   */
+  static void checkModel(Path dir, String model) throws java.io.IOException {
+    Path marker = dir.resolve("model");
+    java.nio.file.Files.createDirectories(dir);
+    if (java.nio.file.Files.exists(marker)) {
+      String recorded = java.nio.file.Files.readString(marker).strip();
+      if (!recorded.equals(model)) {
+        throw new ConfigException("the entries in " + dir.toAbsolutePath() + " were embedded with model '" + recorded
+            + "', and this server is configured with '" + model + "'; their vectors are not comparable. Start with"
+            + " --model " + recorded + ", or use another --data-dir");
+      }
+    } else {
+      java.nio.file.Files.writeString(marker, model + "\n");
     }
   }
 

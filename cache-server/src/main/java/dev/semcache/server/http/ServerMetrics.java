@@ -127,9 +127,12 @@ final class ServerMetrics {
     stores.labelValues(namespace, reused ? "reused" : "computed").inc();
   }
 
+  /** Counts an answer; {@code nanos} is negative for answers to requests that never arrived whole. */
   void request(String route, int status, long nanos) {
     requests.labelValues(route, Integer.toString(status)).inc();
-    requestSeconds.labelValues(route).observe(nanos / 1e9);
+    if (nanos >= 0) {
+      requestSeconds.labelValues(route).observe(nanos / 1e9);
+    }
   }
 
   String contentType() {

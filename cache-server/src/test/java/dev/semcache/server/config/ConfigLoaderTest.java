@@ -64,7 +64,7 @@ class ConfigLoaderTest {
     assertThat(fromFile.apiKeys()).hasSize(1);
 
     Map<String, String> env = Map.of("SEMCACHE_PORT", "9100", "SEMCACHE_HTTP_MAX_BODY_BYTES", "4096",
-        "SEMCACHE_NAMESPACE_DEFAULTS_SLIDING_TTL", "true", "PATH", "/usr/bin", "SEMCACHE_NO_BUILD", "1");
+        "SEMCACHE_NAMESPACE_DEFAULTS_SLIDING_TTL", "true", "PATH", "/usr/bin", "SEMCACHE_NO_BUILD", "1", "SEMCACHE_LOG_LEVEL", "DEBUG");
     ServerConfig fromEnv = ConfigLoader.load(f, env, Map.of());
     assertThat(fromEnv.port()).isEqualTo(9100);
     assertThat(fromEnv.http().maxBodyBytes()).isEqualTo(4096);

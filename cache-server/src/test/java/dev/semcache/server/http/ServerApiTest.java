@@ -313,6 +313,14 @@ class ServerApiTest {
   }
 
   @Test
+  void aDataFolderRefusesAnotherModel(@TempDir Path other) throws Exception {
+    SemcacheServer.checkModel(other, "all-minilm-l6-v2-q");
+    SemcacheServer.checkModel(other, "all-minilm-l6-v2-q");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> SemcacheServer.checkModel(other, "bge-small-en-v15-q"))
+        .hasMessageContaining("embedded with model 'all-minilm-l6-v2-q'").hasMessageContaining("--model all-minilm-l6-v2-q");
+  }
+
+  @Test
   void healthAndReadiness() {
     assertThat(s.call("GET", "/healthz", null).status()).isEqualTo(200);
     assertThat(s.call("GET", "/readyz", null).json().get("status").asText()).isEqualTo("ready");
