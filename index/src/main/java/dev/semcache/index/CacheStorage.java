@@ -240,6 +240,11 @@ public final class CacheStorage implements AutoCloseable {
     return stored;
   }
 
+  /** The stored config of a namespace if it has been read before (no store access). */
+  public Optional<NamespaceConfig> cachedConfig(String namespace) {
+    return Optional.ofNullable(configs.get(namespace));
+  }
+
   /** Stores a namespace's config durably; the namespace exists from then on. */
   public void putConfig(String namespace, NamespaceConfig config) {
     writes.lock();
@@ -460,6 +465,40 @@ public final class CacheStorage implements AutoCloseable {
         .flatMap(store::get)
         .map(this::withPendingHits)
         .filter(e -> e.isLiveAt(now) && e.namespace().equals(namespace) && e.scope().equals(scope));
+  }
+
+  /** What the exact path found without disk I/O. */
+  public sealed interface ExactProbe {
+    /** The live entry stored under the prompt. */
+    record Hit(Entry entry) implements ExactProbe {}
+
+    /** No live entry is stored under the prompt. */
+    record Absent() implements ExactProbe {}
+
+    /** The answer needs a disk read: ask {@link #findExact} on a thread that may block. */
+    record NeedsIo() implements ExactProbe {}
+  }
+
+  private static final ExactProbe ABSENT = new ExactProbe.Absent();
+  private static final ExactProbe NEEDS_IO = new ExactProbe.NeedsIo();
+
+  /**
+   * {@link #findExact} from memory only (memtables and the block cache): never blocks on the disk, so
+   * it may run on an event loop. Hot entries, the common case of repeated prompts, are answered here.
+   */
+  public ExactProbe probeExact(String namespace, Scope scope, String prompt) {
+    long now = clock.millis();
+    try {
+      Optional<String> id = store.exactIdInMemory(Keys.exact(namespace, scope, prompt));
+      if (id.isEmpty()) {
+        return ABSENT;
+      }
+      Optional<Entry> e = store.getInMemory(id.get()).map(this::withPendingHits)
+          .filter(x -> x.isLiveAt(now) && x.namespace().equals(namespace) && x.scope().equals(scope));
+      return e.<ExactProbe>map(ExactProbe.Hit::new).orElse(ABSENT);
+    } catch (RocksEntryStore.NeedsIo needsIo) {
+      return NEEDS_IO;
+    }
   }
 
   /**

@@ -146,17 +146,11 @@ public final class LuceneVectorIndex implements VectorIndex {
     try {
       IndexSearcher searcher = searchers.acquire();
       try {
-        int want = Math.max(k, candidates);
-        if (partition != null) {
-          // A small partition is scored exhaustively: Lucene searches exactly when k covers the filter.
-          // Filtered HNSW walks the whole graph's neighbourhoods to find a few allowed nodes, which cost
-          // 2.8 ms per search in a 500-entry partition of a 1M index (bench/README.md).
-          int size = searcher.getIndexReader().docFreq(new Term(PARTITION, partition));
-          if (size <= EXACT_SEARCH_MAX) {
-            want = Math.max(want, size);
-          }
+        if (partition != null
+            && searcher.getIndexReader().docFreq(new Term(PARTITION, partition)) <= EXACT_SEARCH_MAX) {
+          return exactSearch(searcher, filter, unitVector, k);
         }
-        TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, unitVector, want, filter), k);
+        TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, unitVector, Math.max(k, candidates), filter), k);
         StoredFields fields = searcher.storedFields();
         List<Neighbor> out = new ArrayList<>(top.scoreDocs.length);
         for (ScoreDoc sd : top.scoreDocs) {
@@ -169,6 +163,51 @@ public final class LuceneVectorIndex implements VectorIndex {
     } catch (IOException e) {
       throw new StoreException("vector search failed: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Scores every live document of a small partition against the query and keeps the best {@code k}. A
+   * small partition is scored exhaustively: filtered HNSW walks the whole graph's neighbourhoods to find
+   * a few allowed nodes (2.8 ms per search in a 500-entry partition of a 1M index, bench/README.md),
+   * and Lucene's own exact path, reached by asking for as many neighbours as the partition holds, spent
+   * 0.6 ms per search on a 1,000-entry partition mostly heaping and sorting all 1,000 of them.
+   */
+  private static List<Neighbor> exactSearch(IndexSearcher searcher, Query filter, float[] vector, int k)
+      throws IOException {
+    java.util.PriorityQueue<ScoreDoc> best = new java.util.PriorityQueue<>(k + 1,
+        (a, b) -> a.score != b.score ? Float.compare(a.score, b.score) : Integer.compare(b.doc, a.doc));
+    org.apache.lucene.search.Weight weight = searcher.createWeight(searcher.rewrite(filter),
+        org.apache.lucene.search.ScoreMode.COMPLETE_NO_SCORES, 1f);
+    for (org.apache.lucene.index.LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+      org.apache.lucene.search.Scorer scorer = weight.scorer(leaf);
+      if (scorer == null) {
+        continue;
+      }
+      org.apache.lucene.search.DoubleValues similarity =
+          org.apache.lucene.search.DoubleValuesSource.similarityToQueryVector(leaf, vector, VECTOR);
+      org.apache.lucene.util.Bits live = leaf.reader().getLiveDocs();
+      org.apache.lucene.search.DocIdSetIterator docs = scorer.iterator();
+      for (int doc = docs.nextDoc(); doc != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
+        if ((live != null && !live.get(doc)) || !similarity.advanceExact(doc)) {
+          continue;
+        }
+        float score = (float) similarity.doubleValue();
+        if (best.size() < k) {
+          best.add(new ScoreDoc(leaf.docBase + doc, score));
+        } else if (score > best.peek().score) {
+          best.poll();
+          best.add(new ScoreDoc(leaf.docBase + doc, score));
+        }
+      }
+    }
+    ScoreDoc[] sorted = best.toArray(new ScoreDoc[0]);
+    java.util.Arrays.sort(sorted, (a, b) -> a.score != b.score ? Float.compare(b.score, a.score) : Integer.compare(a.doc, b.doc));
+    StoredFields fields = searcher.storedFields();
+    List<Neighbor> out = new ArrayList<>(sorted.length);
+    for (ScoreDoc sd : sorted) {
+      out.add(new Neighbor(fields.document(sd.doc).get(ID), 2 * sd.score - 1));
+    }
+    return out;
   }
 
   @Override

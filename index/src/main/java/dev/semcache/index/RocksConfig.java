@@ -39,6 +39,12 @@ final class RocksConfig implements AutoCloseable {
   final DBOptions db;
   final ColumnFamilyOptions cf;
   final WriteOptions write;
+  /**
+   * Reads that never touch the disk: memtables and the block cache only ({@code kBlockCacheTier}). A
+   * read that would need I/O fails with status {@code Incomplete} instead, so that a caller on a thread
+   * that must not block (an event loop) can hand the read to one that may.
+   */
+  final org.rocksdb.ReadOptions memoryOnly;
   private final LRUCache cache;
   private final BloomFilter bloom;
 
@@ -61,6 +67,7 @@ final class RocksConfig implements AutoCloseable {
         .setMaxBackgroundJobs(2)
         .setBytesPerSync(1 << 20);
     write = new WriteOptions().setSync(sync);
+    memoryOnly = new org.rocksdb.ReadOptions().setReadTier(org.rocksdb.ReadTier.BLOCK_CACHE_TIER);
   }
 
   List<ColumnFamilyDescriptor> descriptors() {
@@ -75,6 +82,7 @@ final class RocksConfig implements AutoCloseable {
   @Override
   public void close() {
     write.close();
+    memoryOnly.close();
     db.close();
     cf.close();
     bloom.close();

@@ -251,6 +251,49 @@ public final class RocksEntryStore implements EntryStore {
     }
   }
 
+  /** Thrown by the memory-only reads when the answer needs disk I/O. */
+  static final class NeedsIo extends Exception {
+    private static final long serialVersionUID = 1L;
+    static final NeedsIo INSTANCE = new NeedsIo();
+
+    private NeedsIo() {
+      super("the read needs disk I/O", null, false, false);
+    }
+  }
+
+  /** {@link #exactId} from memtables and the block cache only; {@link NeedsIo} if that is not enough. */
+  Optional<String> exactIdInMemory(byte[] exactKey) throws NeedsIo {
+    ensureOpen();
+    byte[] id = getInMemory(exact, exactKey);
+    return id == null ? Optional.empty() : Optional.of(new String(id, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * {@link #get} from memtables and the block cache only; {@link NeedsIo} if that is not enough. The two
+   * column families are read one after the other: an entry removed in between reads as absent.
+   */
+  Optional<Entry> getInMemory(String id) throws NeedsIo {
+    ensureOpen();
+    byte[] key = bytes(id);
+    byte[] value = getInMemory(entries, key);
+    byte[] stat = value == null ? null : getInMemory(stats, key);
+    if (value == null || stat == null) {
+      return Optional.empty();
+    }
+    return Optional.of(EntryCodec.decode(id, value, EntryCodec.decodeStats(id, stat)));
+  }
+
+  private byte[] getInMemory(org.rocksdb.ColumnFamilyHandle cf, byte[] key) throws NeedsIo {
+    try {
+      return db.get(cf, config.memoryOnly, key);
+    } catch (RocksDBException e) {
+      if (e.getStatus() != null && e.getStatus().getCode() == org.rocksdb.Status.Code.Incomplete) {
+        throw NeedsIo.INSTANCE;
+      }
+      throw new StoreException("cannot read " + new String(key, StandardCharsets.UTF_8) + ": " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public Optional<String> exactId(byte[] exactKey) {
     ensureOpen();

@@ -78,6 +78,31 @@ public final class SemanticCache {
   }
 
   /**
+   * The exact path without any disk I/O, for a thread that must not block: the answer if the prompt is
+   * an exact hit whose entry is in memory (memtables, block cache), else empty, and then {@link
+   * #lookup} decides. Never embeds.
+   *
+   * @throws CacheRequestException synchronously if the request is invalid
+   */
+  public Optional<LookupResult> lookupWithoutIo(LookupRequest request) {
+    long start = System.nanoTime();
+    String ns = validNamespace(request.namespace());
+    String prompt = validPrompt(request.prompt());
+    Optional<NamespaceConfig> cached = storage.cachedConfig(ns);
+    if (cached.isEmpty()) {
+      return Optional.empty();
+    }
+    double threshold = request.threshold() == null ? cached.get().threshold() : validThreshold(request.threshold());
+    if (!(storage.probeExact(ns, request.scope(), prompt) instanceof CacheStorage.ExactProbe.Hit hit)) {
+      return Optional.empty();
+    }
+    Entry served = storage.recordHit(hit.entry());
+    counters(ns).count(LookupResult.Kind.EXACT);
+    return Optional.of(new LookupResult(LookupResult.Kind.EXACT, served, 1f, threshold, newLookupId(),
+        new LookupTimings(System.nanoTime() - start, LookupTimings.NOT_RUN, LookupTimings.NOT_RUN)));
+  }
+
+  /**
    * Looks a prompt up.
    *
    * @throws CacheRequestException synchronously if the request is invalid

@@ -62,7 +62,7 @@ final class Api {
   CompletableFuture<ApiResponse> handle(HttpCall call, Route.Match match) {
     Principal who = keys.authenticate(call.header(HttpHeaderNames.AUTHORIZATION));
     return switch (match.route()) {
-      case LOOKUP -> lookup(who, jsonBody(call));
+      case LOOKUP -> lookup(prepareLookup(who, jsonBody(call)));
       case STORE -> store(who, jsonBody(call));
       case ENTRY_GET -> done(getEntry(who, match));
       case ENTRY_DELETE -> done(deleteEntry(who, match));
@@ -77,39 +77,84 @@ final class Api {
 
   // ------------------------------------------------------------------ lookup and store
 
-  private CompletableFuture<ApiResponse> lookup(Principal who, JsonBody body) {
+  /** A lookup read and authorised, ready to run. */
+  record PreparedLookup(LookupRequest request, long startNanos) {}
+
+  private PreparedLookup prepareLookup(Principal who, JsonBody body) {
     body.only(LOOKUP_FIELDS);
     String ns = namespace(body.requiredString("namespace"));
     ApiKeys.authorize(who, ns, Role.READ);
     String prompt = body.requiredString("prompt");
     Scope scope = scope(body);
     Double threshold = body.optionalNumber("threshold").orElse(null);
-    long start = System.nanoTime();
-    return guard(() -> cache.lookup(new LookupRequest(ns, prompt, scope, threshold))).thenApply(r -> {
-      metrics.lookup(ns, r, System.nanoTime() - start);
-      ObjectNode out = JsonBody.MAPPER.createObjectNode();
-      out.put("hit", r.hit());
-      out.put("kind", r.kind().name().toLowerCase(java.util.Locale.ROOT));
-      out.put("lookup_id", r.lookupId());
-      out.put("threshold", r.threshold());
+    return new PreparedLookup(new LookupRequest(ns, prompt, scope, threshold), System.nanoTime());
+  }
+
+  /**
+   * The part of a lookup that may run on an event loop: authentication, parsing, and the exact path from
+   * memory ({@link SemanticCache#lookupWithoutIo}). Returns the answer of an exact hit, or the prepared
+   * lookup that a worker finishes with {@link #lookup(PreparedLookup)}. No disk I/O, no embedding.
+   */
+  Object lookupOnEventLoop(HttpCall call) {
+    Principal who = keys.authenticate(call.header(HttpHeaderNames.AUTHORIZATION));
+    PreparedLookup p = prepareLookup(who, jsonBody(call));
+    java.util.Optional<LookupResult> hit;
+    try {
+      hit = cache.lookupWithoutIo(p.request());
+    } catch (CacheRequestException e) {
+      throw Api.toApiException(e, 1);
+    }
+    return hit.isPresent() ? lookupAnswer(p, hit.get()) : p;
+  }
+
+  CompletableFuture<ApiResponse> lookup(PreparedLookup p) {
+    return guard(() -> cache.lookup(p.request())).thenApply(r -> lookupAnswer(p, r));
+  }
+
+  private ApiResponse lookupAnswer(PreparedLookup p, LookupResult r) {
+    metrics.lookup(p.request().namespace(), r, System.nanoTime() - p.startNanos());
+    return new ApiResponse(HttpResponseStatus.OK, ApiResponse.JSON, lookupJson(r),
+        r.kind() == LookupResult.Kind.EXACT ? EXACT_HEADERS : r.hit() ? SEMANTIC_HEADERS : MISS_HEADERS);
+  }
+
+  private static final Map<String, String> EXACT_HEADERS = Map.of("X-Cache-Status", LookupResult.Kind.EXACT.header);
+  private static final Map<String, String> SEMANTIC_HEADERS = Map.of("X-Cache-Status", LookupResult.Kind.SEMANTIC.header);
+  private static final Map<String, String> MISS_HEADERS = Map.of("X-Cache-Status", LookupResult.Kind.MISS.header);
+
+  /** The lookup answer, written field by field with Jackson's generator: it is the hot path's output. */
+  private byte[] lookupJson(LookupResult r) {
+    var buffer = new java.io.ByteArrayOutputStream(256 + (r.hit() ? 2 * r.entry().response().length() : 0));
+    try (var g = JsonBody.MAPPER.getFactory().createGenerator(buffer)) {
+      g.writeStartObject();
+      g.writeBooleanField("hit", r.hit());
+      g.writeStringField("kind", r.kind() == LookupResult.Kind.EXACT ? "exact" : r.hit() ? "semantic" : "miss");
+      g.writeStringField("lookup_id", r.lookupId());
+      g.writeNumberField("threshold", r.threshold());
       if (r.hit()) {
         Entry e = r.entry();
-        out.put("response", e.response());
-        out.put("similarity", r.similarity());
-        out.put("matched_prompt", e.prompt());
-        out.put("entry_id", e.id());
-        out.put("age_s", Math.max(0, (cache.clock().millis() - e.createdAtMillis()) / 1000));
-        out.put("expires_at", Instant.ofEpochMilli(e.expiresAtMillis()).toString());
+        g.writeStringField("response", e.response());
+        g.writeNumberField("similarity", r.similarity());
+        g.writeStringField("matched_prompt", e.prompt());
+        g.writeStringField("entry_id", e.id());
+        g.writeNumberField("age_s", Math.max(0, (cache.clock().millis() - e.createdAtMillis()) / 1000));
+        g.writeStringField("expires_at", Instant.ofEpochMilli(e.expiresAtMillis()).toString());
         if (!e.metadata().isEmpty()) {
-          out.set("metadata", JsonBody.MAPPER.valueToTree(e.metadata()));
+          g.writeObjectFieldStart("metadata");
+          for (var m : e.metadata().entrySet()) {
+            g.writeStringField(m.getKey(), m.getValue());
+          }
+          g.writeEndObject();
         }
       } else if (Float.isNaN(r.similarity())) {
-        out.putNull("nearest_similarity");
+        g.writeNullField("nearest_similarity");
       } else {
-        out.put("nearest_similarity", r.similarity());
+        g.writeNumberField("nearest_similarity", r.similarity());
       }
-      return json(HttpResponseStatus.OK, out).withHeader("X-Cache-Status", r.kind().header);
-    });
+      g.writeEndObject();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return buffer.toByteArray();
   }
 
   private CompletableFuture<ApiResponse> store(Principal who, JsonBody body) {

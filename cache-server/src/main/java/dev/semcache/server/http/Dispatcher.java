@@ -12,8 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a whole request into an answer. Health checks are answered at once; everything else crosses
- * to the worker pool, so that no store or index work runs on an event loop. At most {@code maxInFlight}
+ * Turns a whole request into an answer. Health checks, and exact hits whose entry is in memory, are
+ * answered at once on the event loop; everything else crosses to the worker pool, so that no disk read,
+ * embedding or index search runs on an event loop. At most {@code maxInFlight}
  * requests are worked on at once; one more is answered 503 with {@code Retry-After} at once, which
  * bounds every queue behind it.
  */
@@ -76,6 +77,23 @@ final class Dispatcher {
           Map.of("Retry-After", Integer.toString(retryAfterS))))));
       return;
     }
+    Api.PreparedLookup prepared = null;
+    if (match.route() == Route.LOOKUP) {
+      // Exact hits held in memory are answered here, on the event loop: no disk read, no embedding, no
+      // hand-off to a worker and back. Everything else continues on a worker.
+      Object fast;
+      try {
+        fast = api.get().lookupOnEventLoop(call);
+      } catch (Throwable t) {
+        done.accept(new Answer(label, failure(call, t)));
+        return;
+      }
+      if (fast instanceof ApiResponse r) {
+        done.accept(new Answer(label, r));
+        return;
+      }
+      prepared = (Api.PreparedLookup) fast;
+    }
     if (metrics.inFlight.incrementAndGet() > maxInFlight) {
       metrics.inFlight.decrementAndGet();
       done.accept(new Answer(label, error(Api.overloaded(maxInFlight + " requests are in progress, the most this"
@@ -86,8 +104,9 @@ final class Dispatcher {
       metrics.inFlight.decrementAndGet();
       done.accept(new Answer(label, r));
     };
+    Api.PreparedLookup lookup = prepared;
     try {
-      workers.execute(() -> run(call, match, finish));
+      workers.execute(() -> run(call, match, lookup, finish));
     } catch (RejectedExecutionException e) {
       finish.accept(error(Api.overloaded("the worker pool is full or stopping; retry after " + retryAfterS + " s",
           retryAfterS)));
@@ -99,13 +118,13 @@ final class Dispatcher {
     return metrics.inFlight.get();
   }
 
-  private void run(HttpCall call, Route.Match match, Consumer<ApiResponse> finish) {
+  private void run(HttpCall call, Route.Match match, Api.PreparedLookup lookup, Consumer<ApiResponse> finish) {
     CompletableFuture<ApiResponse> answer;
     try {
       answer = match.route() == Route.METRICS
           ? CompletableFuture.completedFuture(new ApiResponse(HttpResponseStatus.OK, metrics.contentType(),
               metrics.scrape(), Map.of()))
-          : api.get().handle(call, match);
+          : lookup != null ? api.get().lookup(lookup) : api.get().handle(call, match);
     } catch (Throwable t) {
       answer = CompletableFuture.failedFuture(t);
     }
