@@ -85,7 +85,7 @@ final class LoadGenerator {
       usage: ./semcache bench load [OPTIONS]
         --connections LIST   connection counts, each scenario runs at each (default 16,64)
         --duration-s S       measured seconds per scenario and connection count (default 15)
-        --warmup-s S         unmeasured seconds before each (default 3)
+        --warmup-s S         unmeasured seconds before each (default 10)
         --embed-s S          measured seconds of the raw embedding throughput (default 10)
         --entries N          prompts stored through the API before the scenarios (default 2000)
         --scenarios LIST     a subset of floor,embed,exact,semantic,miss,store (default all)
@@ -113,7 +113,7 @@ final class LoadGenerator {
   static Options parse(String[] args) {
     List<Integer> connections = List.of(16, 64);
     double duration = 15;
-    double warmup = 3;
+    double warmup = 10; // the JIT needs it: at 3 s the exact path was still speeding up
     double embed = 10;
     int entries = 2000;
     List<String> scenarios = ALL_SCENARIOS;

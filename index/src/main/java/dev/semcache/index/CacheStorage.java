@@ -247,14 +247,48 @@ public final class CacheStorage implements AutoCloseable {
 
   /** Stores a namespace's config durably; the namespace exists from then on. */
   public void putConfig(String namespace, NamespaceConfig config) {
+    NamespaceConfig before;
     writes.lock();
     try {
       ensureOpen();
+      before = config(namespace);
       store.putNamespace(namespace, config);
       configs.put(namespace, config);
     } finally {
       writes.unlock();
     }
+    if (before.slidingTtl() != config.slidingTtl() || (config.slidingTtl() && before.maxTtlSeconds() != config.maxTtlSeconds())) {
+      // The index filters on an expiry that depends on these settings (see indexExpiry): bring the
+      // namespace's documents up to date in the background; the store's expiry decides meanwhile.
+      maintenance.execute(() -> reindexExpiries(namespace));
+    }
+  }
+
+  /**
+   * Re-writes the index expiry of every entry of a namespace, after its TTL settings changed.
+   *
+   * @return entries re-indexed
+   */
+  public int reindexExpiries(String namespace) {
+    int n = 0;
+    for (String id : store.leastRecentlyHit(namespace, Integer.MAX_VALUE)) {
+      writes.lock();
+      try {
+        if (closed) {
+          return n;
+        }
+        Optional<Entry> e = store.get(id);
+        if (e.isPresent()) {
+          Entry entry = e.get();
+          index.upsert(entry.id(), Keys.partition(entry.namespace(), entry.scope()), indexExpiry(entry), entry.embedding());
+          n++;
+        }
+      } finally {
+        writes.unlock();
+      }
+    }
+    LOG.info("namespace {}: TTL settings changed; index expiry of {} entries updated", namespace, n);
+    return n;
   }
 
   /** Stores {@code config} unless the namespace already has one; returns the config in effect. */

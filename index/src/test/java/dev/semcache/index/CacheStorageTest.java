@@ -139,6 +139,21 @@ class CacheStorageTest {
     assertThat(storage.get("faq", e.id()).orElseThrow().hitCount()).as("close writes pending hits").isEqualTo(6);
   }
 
+  /** Entries stored before a namespace switched to a sliding TTL are found by semantic search past their first expiry. */
+  @Test
+  void switchingToASlidingTtlReindexesExistingEntries() {
+    storage.putConfig("faq", NamespaceConfig.defaults().withTtl(100, 250, false));
+    Entry e = put("faq", Scope.EMPTY, "How do I reset my password?");
+    storage.refreshIndex();
+    storage.putConfig("faq", NamespaceConfig.defaults().withTtl(100, 250, true));
+    assertThat(storage.reindexExpiries("faq")).isEqualTo(1);
+    storage.refreshIndex();
+    clock.advance(Duration.ofSeconds(90));
+    storage.recordHit(storage.findExact("faq", Scope.EMPTY, e.prompt()).orElseThrow());
+    clock.advance(Duration.ofSeconds(60)); // 150 s: past the first expiry (100 s), inside the renewed one (190 s)
+    assertThat(storage.findNearest("faq", Scope.EMPTY, e.embedding(), 1)).hasSize(1);
+  }
+
   @Test
   void fixedTtlDoesNotMoveOnHit() {
     Entry e = put("faq", Scope.EMPTY, "p");

@@ -82,8 +82,9 @@ final class ServeCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       Runtime.getRuntime().removeShutdownHook(hook);
       server.close();
-      System.err.println("semcache serve: could not start: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
-      return START_FAILED;
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      System.err.println("semcache serve: could not start: " + cause.getMessage());
+      return cause instanceof ConfigException ? CONFIG_ERROR : START_FAILED;
     }
     try {
       stopped.await();

@@ -91,6 +91,14 @@ class LauncherIT {
   }
 
   @Test
+  void serveRefusesADataFolderOfAnotherModel(@TempDir Path tmp) throws Exception {
+    Files.writeString(tmp.resolve("model"), "bge-small-en-v15-q\n");
+    Run r = launch(Map.of("JAVA_HOME", REAL_JDK), "serve", "--port", "0", "--data-dir", tmp.toString());
+    assertThat(r.exit()).as(r.err()).isEqualTo(ServeCommand.CONFIG_ERROR);
+    assertThat(r.err()).contains("were embedded with model 'bge-small-en-v15-q'");
+  }
+
+  @Test
   void badModelNameIsAClearError() throws Exception {
     Run r = launch(Map.of("JAVA_HOME", REAL_JDK), "embed", "--model", "nope", "hi");
     assertThat(r.exit()).isEqualTo(2);
