@@ -78,44 +78,65 @@ public final class SemanticCache {
   }
 
   /**
+   * What the exact path found without disk I/O.
+   *
+   * @param hit the answer, if the prompt is an exact hit whose entry is in memory
+   * @param exactAbsentNanos if the exact path is known to have nothing, the time it took to find out
+   *     (then {@link #lookup(LookupRequest, long)} skips it); -1 if undecided
+   */
+  public record MemoryLookup(Optional<LookupResult> hit, long exactAbsentNanos) {}
+
+  private static final MemoryLookup UNDECIDED = new MemoryLookup(Optional.empty(), -1);
+
+  /**
    * The exact path without any disk I/O, for a thread that must not block: the answer if the prompt is
-   * an exact hit whose entry is in memory (memtables, block cache), else empty, and then {@link
-   * #lookup} decides. Never embeds.
+   * an exact hit whose entry is in memory (memtables, block cache); otherwise {@link #lookup} decides.
+   * Never embeds.
    *
    * @throws CacheRequestException synchronously if the request is invalid
    */
-  public Optional<LookupResult> lookupWithoutIo(LookupRequest request) {
+  public MemoryLookup lookupWithoutIo(LookupRequest request) {
     long start = System.nanoTime();
     String ns = validNamespace(request.namespace());
     String prompt = validPrompt(request.prompt());
     Optional<NamespaceConfig> cached = storage.cachedConfig(ns);
     if (cached.isEmpty()) {
-      return Optional.empty();
+      return UNDECIDED;
     }
     double threshold = request.threshold() == null ? cached.get().threshold() : validThreshold(request.threshold());
-    if (!(storage.probeExact(ns, request.scope(), prompt) instanceof CacheStorage.ExactProbe.Hit hit)) {
-      return Optional.empty();
+    CacheStorage.ExactProbe probe = storage.probeExact(ns, request.scope(), prompt);
+    if (!(probe instanceof CacheStorage.ExactProbe.Hit hit)) {
+      return probe instanceof CacheStorage.ExactProbe.Absent
+          ? new MemoryLookup(Optional.empty(), System.nanoTime() - start) : UNDECIDED;
     }
     Entry served = storage.recordHit(hit.entry());
     counters(ns).count(LookupResult.Kind.EXACT);
-    return Optional.of(new LookupResult(LookupResult.Kind.EXACT, served, 1f, threshold, newLookupId(),
-        new LookupTimings(System.nanoTime() - start, LookupTimings.NOT_RUN, LookupTimings.NOT_RUN)));
+    return new MemoryLookup(Optional.of(new LookupResult(LookupResult.Kind.EXACT, served, 1f, threshold, newLookupId(),
+        new LookupTimings(System.nanoTime() - start, LookupTimings.NOT_RUN, LookupTimings.NOT_RUN))), -1);
+  }
+
+  /** Looks a prompt up: {@link #lookup(LookupRequest, long)} with the exact path. */
+  public CompletableFuture<LookupResult> lookup(LookupRequest request) {
+    return lookup(request, -1);
   }
 
   /**
    * Looks a prompt up.
    *
+   * @param exactAbsentNanos if not negative, the exact path already found nothing in that time ({@link
+   *     #lookupWithoutIo}) and is skipped
    * @throws CacheRequestException synchronously if the request is invalid
    */
-  public CompletableFuture<LookupResult> lookup(LookupRequest request) {
+  public CompletableFuture<LookupResult> lookup(LookupRequest request, long exactAbsentNanos) {
     long start = System.nanoTime();
     String ns = validNamespace(request.namespace());
     String prompt = validPrompt(request.prompt());
     NamespaceConfig config = existingConfig(ns);
     double threshold = request.threshold() == null ? config.threshold() : validThreshold(request.threshold());
     String lookupId = newLookupId();
-    Optional<Entry> exact = storage.findExact(ns, request.scope(), prompt);
-    long exactNanos = System.nanoTime() - start;
+    boolean skipExact = exactAbsentNanos >= 0;
+    Optional<Entry> exact = skipExact ? Optional.empty() : storage.findExact(ns, request.scope(), prompt);
+    long exactNanos = skipExact ? exactAbsentNanos : System.nanoTime() - start;
     if (exact.isPresent()) {
       Entry hit = storage.recordHit(exact.get());
       counters(ns).count(LookupResult.Kind.EXACT);

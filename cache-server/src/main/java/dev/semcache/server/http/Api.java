@@ -78,7 +78,11 @@ final class Api {
   // ------------------------------------------------------------------ lookup and store
 
   /** A lookup read and authorised, ready to run. */
-  record PreparedLookup(LookupRequest request, long startNanos) {}
+  record PreparedLookup(LookupRequest request, long startNanos, long exactAbsentNanos) {
+    PreparedLookup withExactAbsent(long nanos) {
+      return new PreparedLookup(request, startNanos, nanos);
+    }
+  }
 
   private PreparedLookup prepareLookup(Principal who, JsonBody body) {
     body.only(LOOKUP_FIELDS);
@@ -87,7 +91,7 @@ final class Api {
     String prompt = body.requiredString("prompt");
     Scope scope = scope(body);
     Double threshold = body.optionalNumber("threshold").orElse(null);
-    return new PreparedLookup(new LookupRequest(ns, prompt, scope, threshold), System.nanoTime());
+    return new PreparedLookup(new LookupRequest(ns, prompt, scope, threshold), System.nanoTime(), -1);
   }
 
   /**
@@ -98,17 +102,17 @@ final class Api {
   Object lookupOnEventLoop(HttpCall call) {
     Principal who = keys.authenticate(call.header(HttpHeaderNames.AUTHORIZATION));
     PreparedLookup p = prepareLookup(who, jsonBody(call));
-    java.util.Optional<LookupResult> hit;
+    SemanticCache.MemoryLookup m;
     try {
-      hit = cache.lookupWithoutIo(p.request());
+      m = cache.lookupWithoutIo(p.request());
     } catch (CacheRequestException e) {
       throw Api.toApiException(e, 1);
     }
-    return hit.isPresent() ? lookupAnswer(p, hit.get()) : p;
+    return m.hit().isPresent() ? lookupAnswer(p, m.hit().get()) : p.withExactAbsent(m.exactAbsentNanos());
   }
 
   CompletableFuture<ApiResponse> lookup(PreparedLookup p) {
-    return guard(() -> cache.lookup(p.request())).thenApply(r -> lookupAnswer(p, r));
+    return guard(() -> cache.lookup(p.request(), p.exactAbsentNanos())).thenApply(r -> lookupAnswer(p, r));
   }
 
   private ApiResponse lookupAnswer(PreparedLookup p, LookupResult r) {
