@@ -89,9 +89,8 @@ public final class EntryCodec {
       Map<String, String> meta = getPairs(b);
       int dim = Short.toUnsignedInt(b.getShort());
       float[] v = new float[dim];
-      for (int i = 0; i < dim; i++) {
-        v[i] = b.getFloat();
-      }
+      b.asFloatBuffer().get(v); // bulk copy, same byte order as the buffer
+      b.position(b.position() + dim * Float.BYTES);
       if (b.hasRemaining()) {
         throw new CorruptEntryException("entry " + id + " has " + b.remaining() + " trailing bytes");
       }

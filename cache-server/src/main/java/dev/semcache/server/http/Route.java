@@ -57,7 +57,12 @@ enum Route {
    *
    * @throws ApiException 404 for an unknown path, 405 (with {@code Allow}) for a known path and wrong method
    */
+  private static final Match LOOKUP_MATCH = new Match(LOOKUP, null, Map.of());
+
   static Match match(HttpMethod method, String uri) {
+    if (method.equals(HttpMethod.POST) && uri.equals("/v1/lookup")) {
+      return LOOKUP_MATCH; // the hot path, without parsing
+    }
     if (uri.isEmpty() || uri.charAt(0) != '/') {
       throw ApiException.badRequest("bad_request", "the request target must be a path starting with '/'");
     }

@@ -35,6 +35,15 @@ final class ServerMetrics {
   private final Counter requests;
   private final Histogram requestSeconds;
   final AtomicInteger inFlight = new AtomicInteger();
+  /** Label children of the hot path, looked up once: {@code labelValues} allocates on every call. */
+  private final java.util.Map<String, io.prometheus.metrics.core.datapoints.CounterDataPoint[]> lookupsByNamespace =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, io.prometheus.metrics.core.datapoints.DistributionDataPoint> stageChildren =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, io.prometheus.metrics.core.datapoints.CounterDataPoint> requestChildren =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, io.prometheus.metrics.core.datapoints.DistributionDataPoint> routeChildren =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   ServerMetrics(Supplier<SemanticCache> cache, String model) {
     JvmMetrics.builder().register(registry);
@@ -102,11 +111,9 @@ final class ServerMetrics {
   }
 
   void lookup(String namespace, LookupResult r, long totalNanos) {
-    lookups.labelValues(namespace, switch (r.kind()) {
-      case EXACT -> "exact";
-      case SEMANTIC -> "semantic";
-      case MISS -> "miss";
-    }).inc();
+    lookupsByNamespace.computeIfAbsent(namespace, ns -> new io.prometheus.metrics.core.datapoints.CounterDataPoint[] {
+        lookups.labelValues(ns, "exact"), lookups.labelValues(ns, "semantic"), lookups.labelValues(ns, "miss")})
+        [r.kind().ordinal()].inc();
     LookupTimings t = r.timings();
     observe("exact", t.exactNanos());
     observe("embed", t.embedNanos());
@@ -119,7 +126,7 @@ final class ServerMetrics {
 
   private void observe(String stage, long nanos) {
     if (nanos >= 0) {
-      stages.labelValues(stage).observe(nanos / 1e9);
+      stageChildren.computeIfAbsent(stage, stages::labelValues).observe(nanos / 1e9);
     }
   }
 
@@ -129,9 +136,9 @@ final class ServerMetrics {
 
   /** Counts an answer; {@code nanos} is negative for answers to requests that never arrived whole. */
   void request(String route, int status, long nanos) {
-    requests.labelValues(route, Integer.toString(status)).inc();
+    requestChildren.computeIfAbsent(route + ' ' + status, k -> requests.labelValues(route, Integer.toString(status))).inc();
     if (nanos >= 0) {
-      requestSeconds.labelValues(route).observe(nanos / 1e9);
+      routeChildren.computeIfAbsent(route, requestSeconds::labelValues).observe(nanos / 1e9);
     }
   }
 
