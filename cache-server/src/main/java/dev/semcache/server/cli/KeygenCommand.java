@@ -1,8 +1,6 @@
 package dev.semcache.server.cli;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.semcache.server.config.ApiKeyConfig;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -30,7 +28,7 @@ final class KeygenCommand implements Callable<Integer> {
   List<String> namespaces;
 
   @Override
-  public Integer call() throws NoSuchAlgorithmException {
+  public Integer call() {
     if (!List.of("read", "write", "admin").contains(role)) {
       System.err.println("semcache keygen: --role must be read, write or admin; role=" + role);
       return 2;
@@ -38,7 +36,7 @@ final class KeygenCommand implements Callable<Integer> {
     byte[] random = new byte[32];
     new SecureRandom().nextBytes(random);
     String key = "sc_" + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-    String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+    String hash = HexFormat.of().formatHex(ApiKeyConfig.digest(key));
     System.out.println("# key (give it to the client; it is not stored anywhere):");
     System.out.println("#   " + key);
     System.out.println("# add to the config file:");

@@ -41,4 +41,13 @@ public record ApiKeyConfig(
   public byte[] hash() {
     return HexFormat.of().parseHex(sha256.toLowerCase(Locale.ROOT));
   }
+
+  /** How a key is hashed, for the config ({@code semcache keygen}) and for checking a presented key alike. */
+  public static byte[] digest(String key) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+  }
 }

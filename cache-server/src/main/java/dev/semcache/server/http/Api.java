@@ -102,12 +102,7 @@ final class Api {
   Object lookupOnEventLoop(HttpCall call) {
     Principal who = keys.authenticate(call.header(HttpHeaderNames.AUTHORIZATION));
     PreparedLookup p = prepareLookup(who, jsonBody(call));
-    SemanticCache.MemoryLookup m;
-    try {
-      m = cache.lookupWithoutIo(p.request());
-    } catch (CacheRequestException e) {
-      throw Api.toApiException(e, 1);
-    }
+    SemanticCache.MemoryLookup m = cache.lookupWithoutIo(p.request()); // refusals: Dispatcher maps them
     return m.hit().isPresent() ? lookupAnswer(p, m.hit().get()) : p.withExactAbsent(m.exactAbsentNanos());
   }
 

@@ -3,9 +3,7 @@ package dev.semcache.server.http;
 import dev.semcache.server.config.ApiKeyConfig;
 import dev.semcache.server.config.Role;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -56,7 +54,7 @@ final class ApiKeys {
     if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7) || authorization.length() == 7) {
       throw unauthorized("the Authorization header must be 'Bearer <key>'");
     }
-    byte[] presented = sha256(authorization.substring(7).trim());
+    byte[] presented = ApiKeyConfig.digest(authorization.substring(7).trim());
     Principal found = null;
     for (Key k : keys) {
       if (MessageDigest.isEqual(k.hash(), presented) && found == null) {
@@ -80,14 +78,6 @@ final class ApiKeys {
     if (namespace != null && !p.mayUse(namespace)) {
       throw new ApiException(HttpResponseStatus.FORBIDDEN, "forbidden", "key '" + p.name()
           + "' may not use namespace '" + namespace + "'");
-    }
-  }
-
-  static byte[] sha256(String key) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
     }
   }
 

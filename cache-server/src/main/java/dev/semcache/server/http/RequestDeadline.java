@@ -15,7 +15,6 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
   private final long timeoutMillis;
   private ApiHandler api;
   private ScheduledFuture<?> timer;
-  private ChannelHandlerContext ctx;
 
   RequestDeadline(long timeoutMillis) {
     this.timeoutMillis = timeoutMillis;
@@ -23,11 +22,6 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
 
   void attach(ApiHandler api) {
     this.api = api;
-  }
-
-  @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    this.ctx = ctx;
   }
 
   @Override

@@ -142,7 +142,7 @@ final class TestServer implements AutoCloseable {
   }
 
   static ApiKeyConfig key(String name, String secret, String role, String... namespaces) {
-    return new ApiKeyConfig(name, HexFormat.of().formatHex(ApiKeys.sha256(secret)), role, List.of(namespaces));
+    return new ApiKeyConfig(name, HexFormat.of().formatHex(ApiKeyConfig.digest(secret)), role, List.of(namespaces));
   }
 
   @Override
