@@ -273,7 +273,7 @@ final class LoadGenerator {
     flags.put("data_dir", dir.toString());
     ServerConfig loaded = ConfigLoader.load(null, System.getenv(), flags);
     ServerConfig config = new ServerConfig(loaded.host(), loaded.port(), loaded.dataDir(), loaded.model(), loaded.http(),
-        loaded.embedding(), loaded.storage(), loaded.namespaceDefaults(), java.util.List.of());
+        loaded.embedding(), loaded.storage(), loaded.audits(), loaded.namespaceDefaults(), java.util.List.of());
     try (SemcacheServer server = SemcacheServer.start(config, InstantSource.system(), null)) {
       server.awaitReady(Duration.ofMinutes(5));
       int port = server.port();

@@ -684,6 +684,29 @@ public final class CacheStorage implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------- analytics records
+
+  /**
+   * Writes analytics records (audit verdicts, statistics; a null value removes one) atomically, through
+   * the write-ahead log: a
+   * record acknowledged to a caller survives a process crash like an entry does.
+   */
+  public void putRecords(Map<String, byte[]> records) {
+    if (!records.isEmpty()) {
+      store.putRecords(records);
+    }
+  }
+
+  /** The analytics record under {@code key}. */
+  public Optional<byte[]> record(String key) {
+    return store.record(key);
+  }
+
+  /** Every analytics record whose key starts with {@code prefix}, in key order. */
+  public void forEachRecord(String prefix, java.util.function.BiConsumer<String, byte[]> action) {
+    store.forEachRecord(prefix, action);
+  }
+
   /** Stops background work, commits the index, and closes index and store. */
   @Override
   public void close() {

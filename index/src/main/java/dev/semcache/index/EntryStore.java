@@ -80,6 +80,19 @@ public interface EntryStore extends AutoCloseable {
   /** Names of all namespaces with a stored config, sorted. */
   List<String> namespaces();
 
+  /**
+   * Writes analytics records (audit verdicts, statistics) in one atomic, logged write; a null value
+   * removes the record. Keys and values
+   * are opaque to the store: the cache encodes them and versions their format.
+   */
+  void putRecords(java.util.Map<String, byte[]> records);
+
+  /** The analytics record under {@code key}, if any. */
+  Optional<byte[]> record(String key);
+
+  /** Calls {@code action} with every analytics record whose key starts with {@code prefix}, in key order. */
+  void forEachRecord(String prefix, java.util.function.BiConsumer<String, byte[]> action);
+
   @Override
   void close();
 }

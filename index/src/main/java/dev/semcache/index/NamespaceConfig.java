@@ -15,6 +15,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param auditRate fraction of semantic hits sent back for audit, 0 to 1
  * @param targetFalseHitRate the false-hit rate an operator accepts, for the recommended threshold
  * @param promptOverflow what happens to a prompt longer than the model's token limit
+ * @param answerThreshold similarity of two answers' embeddings at or above which an audit judges a
+ *     fresh answer equivalent to the cached one, 0 to 1
+ * @param nearMissAuditBand misses whose nearest entry is at most this far below the threshold are
+ *     sampled for audit too (at {@code audit_rate}), so that the false-hit rate of lower thresholds is
+ *     measured rather than guessed; 0 to 1
  */
 public record NamespaceConfig(
     @JsonProperty("threshold") double threshold,
@@ -24,12 +29,16 @@ public record NamespaceConfig(
     @JsonProperty("sliding_ttl") boolean slidingTtl,
     @JsonProperty("audit_rate") double auditRate,
     @JsonProperty("target_false_hit_rate") double targetFalseHitRate,
-    @JsonProperty("prompt_overflow") PromptOverflow promptOverflow) {
+    @JsonProperty("prompt_overflow") PromptOverflow promptOverflow,
+    @JsonProperty("answer_threshold") double answerThreshold,
+    @JsonProperty("near_miss_audit_band") double nearMissAuditBand) {
 
   public static final double DEFAULT_THRESHOLD = 0.90;
   public static final long DEFAULT_TTL_S = 86_400;
   public static final long DEFAULT_MAX_TTL_S = 30 * 86_400;
   public static final long DEFAULT_MAX_ENTRIES = 1_000_000;
+  public static final double DEFAULT_ANSWER_THRESHOLD = 0.90;
+  public static final double DEFAULT_NEAR_MISS_AUDIT_BAND = 0.10;
 
   @JsonCreator
   public NamespaceConfig {
@@ -52,6 +61,13 @@ public record NamespaceConfig(
       throw new IllegalArgumentException("target_false_hit_rate must be above 0 and below 1; target_false_hit_rate="
           + targetFalseHitRate);
     }
+    if (!(answerThreshold >= 0 && answerThreshold <= 1)) {
+      throw new IllegalArgumentException("answer_threshold must be between 0 and 1; answer_threshold=" + answerThreshold);
+    }
+    if (!(nearMissAuditBand >= 0 && nearMissAuditBand <= 1)) {
+      throw new IllegalArgumentException("near_miss_audit_band must be between 0 and 1; near_miss_audit_band="
+          + nearMissAuditBand);
+    }
     if (promptOverflow == null) {
       throw new IllegalArgumentException("prompt_overflow must be 'reject' or 'truncate'; prompt_overflow=null");
     }
@@ -60,7 +76,7 @@ public record NamespaceConfig(
   /** The settings a namespace starts with. */
   public static NamespaceConfig defaults() {
     return new NamespaceConfig(DEFAULT_THRESHOLD, DEFAULT_TTL_S, DEFAULT_MAX_TTL_S, DEFAULT_MAX_ENTRIES, false, 0.01, 0.02,
-        PromptOverflow.REJECT);
+        PromptOverflow.REJECT, DEFAULT_ANSWER_THRESHOLD, DEFAULT_NEAR_MISS_AUDIT_BAND);
   }
 
   /**
@@ -81,14 +97,22 @@ public record NamespaceConfig(
   }
 
   public NamespaceConfig withThreshold(double t) {
-    return new NamespaceConfig(t, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow);
+    return new NamespaceConfig(t, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
+        answerThreshold, nearMissAuditBand);
+  }
+
+  public NamespaceConfig withAudits(double rate, double answerT, double band) {
+    return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, rate, targetFalseHitRate,
+        promptOverflow, answerT, band);
   }
 
   public NamespaceConfig withMaxEntries(long n) {
-    return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, n, slidingTtl, auditRate, targetFalseHitRate, promptOverflow);
+    return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, n, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
+        answerThreshold, nearMissAuditBand);
   }
 
   public NamespaceConfig withTtl(long ttl, long maxTtl, boolean sliding) {
-    return new NamespaceConfig(threshold, ttl, maxTtl, maxEntries, sliding, auditRate, targetFalseHitRate, promptOverflow);
+    return new NamespaceConfig(threshold, ttl, maxTtl, maxEntries, sliding, auditRate, targetFalseHitRate, promptOverflow,
+        answerThreshold, nearMissAuditBand);
   }
 }

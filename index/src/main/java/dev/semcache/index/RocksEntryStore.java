@@ -46,7 +46,7 @@ public final class RocksEntryStore implements EntryStore {
   private final RocksConfig config;
   private final RocksDB db;
   private final List<ColumnFamilyHandle> handles;
-  private final ColumnFamilyHandle entries, stats, exact, expiry, recency, recencyAll, changes, namespaces, meta;
+  private final ColumnFamilyHandle entries, stats, exact, expiry, recency, recencyAll, changes, namespaces, audits, meta;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final Map<String, Long> counts = new ConcurrentHashMap<>();
   private volatile long sequence;
@@ -66,6 +66,7 @@ public final class RocksEntryStore implements EntryStore {
     this.recencyAll = handles.get(6);
     this.changes = handles.get(7);
     this.namespaces = handles.get(8);
+    this.audits = handles.get(9);
     this.meta = handles.get(10);
     this.sequence = readLong(db.get(meta, SEQ));
     this.totalBytes = readLong(db.get(meta, BYTES));
@@ -459,6 +460,44 @@ public final class RocksEntryStore implements EntryStore {
       }
     }
     return out;
+  }
+
+  @Override
+  public void putRecords(Map<String, byte[]> records) {
+    ensureOpen();
+    try (WriteBatch batch = new WriteBatch()) {
+      for (var r : records.entrySet()) {
+        if (r.getValue() == null) {
+          batch.delete(audits, bytes(r.getKey()));
+        } else {
+          batch.put(audits, bytes(r.getKey()), r.getValue());
+        }
+      }
+      db.write(config.write, batch);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot write " + records.size() + " analytics records: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<byte[]> record(String key) {
+    ensureOpen();
+    try {
+      return Optional.ofNullable(db.get(audits, bytes(key)));
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot read analytics record " + key + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void forEachRecord(String prefix, java.util.function.BiConsumer<String, byte[]> action) {
+    ensureOpen();
+    byte[] p = bytes(prefix);
+    try (RocksIterator it = db.newIterator(audits)) {
+      for (it.seek(p); it.isValid() && startsWith(it.key(), p); it.next()) {
+        action.accept(new String(it.key(), StandardCharsets.UTF_8), it.value());
+      }
+    }
   }
 
   private void ensureOpen() {

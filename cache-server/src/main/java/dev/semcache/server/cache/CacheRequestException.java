@@ -18,7 +18,17 @@ public final class CacheRequestException extends RuntimeException {
     /** The prompt is longer than the model reads and the namespace rejects such prompts. */
     PROMPT_TOO_LONG,
     /** The response is an error response of the model and must not be cached. */
-    UNCACHEABLE_RESPONSE;
+    UNCACHEABLE_RESPONSE,
+    /** No lookup with that id in that namespace is remembered (never was, or another namespace's). */
+    LOOKUP_NOT_FOUND,
+    /** The lookup is older than the audit window, or from before the server restarted. */
+    LOOKUP_EXPIRED,
+    /** The lookup was not sampled for audit (its answer said audit: false). */
+    NOT_SAMPLED,
+    /** The lookup already has its audit verdict (or its feedback). */
+    ALREADY_AUDITED,
+    /** Feedback names a lookup that missed: nothing was served to be wrong. */
+    NOT_A_HIT;
 
     public String wire() {
       return name().toLowerCase(java.util.Locale.ROOT);
@@ -36,7 +46,7 @@ public final class CacheRequestException extends RuntimeException {
     return code;
   }
 
-  static CacheRequestException invalid(String message) {
+  public static CacheRequestException invalid(String message) {
     return new CacheRequestException(Code.INVALID_REQUEST, message);
   }
 }

@@ -12,9 +12,11 @@ import dev.semcache.index.Entry;
  * @param threshold the threshold the lookup was judged against
  * @param lookupId identifies this lookup for a following store, audit or feedback
  * @param timings where the lookup spent its time
+ * @param audit whether the gateway is asked to audit this lookup (see {@code Analytics})
+ * @param nearest on a miss sampled for audit, the nearest entry (what would have been served); else null
  */
 public record LookupResult(Kind kind, Entry entry, float similarity, double threshold, String lookupId,
-    LookupTimings timings) {
+    LookupTimings timings, boolean audit, Entry nearest) {
 
   /** How a lookup was answered; also the {@code X-Cache-Status} header. */
   public enum Kind {

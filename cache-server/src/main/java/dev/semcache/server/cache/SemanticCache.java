@@ -10,6 +10,9 @@ import dev.semcache.index.NamespaceConfig;
 import dev.semcache.index.Namespaces;
 import dev.semcache.index.PromptOverflow;
 import dev.semcache.index.Scope;
+import dev.semcache.server.audit.Analytics;
+import dev.semcache.server.audit.AuditRecord;
+import dev.semcache.server.audit.Verdict;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -44,7 +47,7 @@ import java.util.concurrent.Executor;
  * lookup in an unknown namespace is a miss. Without it, both fail with {@code namespace_not_found}
  * until an administrator creates the namespace.
  */
-public final class SemanticCache {
+public final class SemanticCache implements AutoCloseable {
   /** How long a miss keeps its embedding for the store that follows. */
   public static final Duration PENDING_TTL = Duration.ofMinutes(10);
 
@@ -55,10 +58,10 @@ public final class SemanticCache {
   private final boolean autoCreate;
   private final NamespaceConfig defaults;
   private final PendingLookups pending;
-  private final Map<String, NamespaceCounters> counters = new ConcurrentHashMap<>();
+  private final Analytics analytics;
 
   public SemanticCache(CacheStorage storage, ParallelEmbedder embedder, InstantSource clock, Executor storageExecutor,
-      boolean autoCreate, NamespaceConfig defaults) {
+      boolean autoCreate, NamespaceConfig defaults, Analytics.Settings auditSettings) {
     this.storage = storage;
     this.embedder = embedder;
     this.clock = clock;
@@ -66,11 +69,12 @@ public final class SemanticCache {
     this.autoCreate = autoCreate;
     this.defaults = defaults;
     this.pending = new PendingLookups(100_000, PENDING_TTL, clockTicker(clock));
+    this.analytics = new Analytics(storage, clock, auditSettings, this::answerSimilarity);
   }
 
   /** A cache that creates namespaces on first use with the built-in defaults; search runs where the embedding finished. */
   public SemanticCache(CacheStorage storage, ParallelEmbedder embedder, InstantSource clock) {
-    this(storage, embedder, clock, Runnable::run, true, NamespaceConfig.defaults());
+    this(storage, embedder, clock, Runnable::run, true, NamespaceConfig.defaults(), Analytics.Settings.defaults());
   }
 
   private static Ticker clockTicker(InstantSource clock) {
@@ -110,9 +114,10 @@ public final class SemanticCache {
           ? new MemoryLookup(Optional.empty(), System.nanoTime() - start) : UNDECIDED;
     }
     Entry served = storage.recordHit(hit.entry());
-    counters(ns).count(LookupResult.Kind.EXACT);
-    return new MemoryLookup(Optional.of(new LookupResult(LookupResult.Kind.EXACT, served, 1f, threshold, newLookupId(),
-        new LookupTimings(System.nanoTime() - start, LookupTimings.NOT_RUN, LookupTimings.NOT_RUN))), -1);
+    String lookupId = newLookupId();
+    analytics.exactHit(ns, lookupId, threshold, prompt, served);
+    return new MemoryLookup(Optional.of(new LookupResult(LookupResult.Kind.EXACT, served, 1f, threshold, lookupId,
+        new LookupTimings(System.nanoTime() - start, LookupTimings.NOT_RUN, LookupTimings.NOT_RUN), false, null)), -1);
   }
 
   /** Looks a prompt up: {@link #lookup(LookupRequest, long)} with the exact path. */
@@ -139,9 +144,9 @@ public final class SemanticCache {
     long exactNanos = skipExact ? exactAbsentNanos : System.nanoTime() - start;
     if (exact.isPresent()) {
       Entry hit = storage.recordHit(exact.get());
-      counters(ns).count(LookupResult.Kind.EXACT);
+      analytics.exactHit(ns, lookupId, threshold, prompt, hit);
       return CompletableFuture.completedFuture(new LookupResult(LookupResult.Kind.EXACT, hit, 1f, threshold, lookupId,
-          new LookupTimings(exactNanos, LookupTimings.NOT_RUN, LookupTimings.NOT_RUN)));
+          new LookupTimings(exactNanos, LookupTimings.NOT_RUN, LookupTimings.NOT_RUN), false, null));
     }
     long embedStart = System.nanoTime();
     return embed(prompt, config).thenApplyAsync(vector -> {
@@ -157,10 +162,13 @@ public final class SemanticCache {
         pending.remember(lookupId, ns, request.scope(), prompt, vector);
         kind = LookupResult.Kind.MISS;
       }
-      counters(ns).count(kind);
+      Entry nearestEntry = nearest.isEmpty() ? null : nearest.get(0).entry();
+      boolean audit = analytics.semanticLookup(ns, config, lookupId, threshold, prompt, hit != null ? hit : nearestEntry,
+          similarity, hit != null);
       long end = System.nanoTime();
       return new LookupResult(kind, hit, similarity, threshold, lookupId,
-          new LookupTimings(exactNanos, searchStart - embedStart, end - searchStart));
+          new LookupTimings(exactNanos, searchStart - embedStart, end - searchStart), audit,
+          audit && hit == null ? nearestEntry : null);
     }, storageExecutor);
   }
 
@@ -192,7 +200,9 @@ public final class SemanticCache {
       }
       Entry e = storage.store(ns, request.scope(), prompt, request.response(), v, request.ttlSeconds(),
           request.metadata());
-      counters(ns).stores.increment();
+      analytics.stored(ns);
+      analytics.sampledNearMiss(ns, request.lookupId())
+          .ifPresent(nearMiss -> analytics.auditByStore(nearMiss, config, request.response()));
       return new StoreResult(e, reused.isPresent());
     }, storageExecutor);
   }
@@ -261,9 +271,49 @@ public final class SemanticCache {
     return storage.namespaces();
   }
 
-  /** Counts of a namespace since start (zeros for one never used). */
-  public NamespaceCounters counters(String namespace) {
-    return counters.computeIfAbsent(namespace, k -> new NamespaceCounters());
+  /**
+   * Judges a lookup that was sampled for audit, by the gateway's verdict or by the fresh answer.
+   *
+   * @throws CacheRequestException synchronously if the lookup cannot be audited
+   */
+  public CompletableFuture<AuditRecord> audit(String namespace, String lookupId, String freshResponse, Verdict verdict,
+      boolean invalidate) {
+    String ns = validNamespace(namespace);
+    NamespaceConfig config = existingConfig(ns);
+    if ((freshResponse == null) == (verdict == null)) {
+      throw CacheRequestException.invalid("give either 'fresh_response' (the model's answer now) or 'verdict'"
+          + " ('correct' or 'false_hit'), not both and not neither");
+    }
+    return analytics.audit(ns, config, lookupId, freshResponse, verdict, invalidate);
+  }
+
+  /** Records feedback on a served hit. */
+  public AuditRecord feedback(String namespace, String lookupId, Verdict verdict, boolean invalidate) {
+    String ns = validNamespace(namespace);
+    existingConfig(ns);
+    return analytics.feedback(ns, lookupId, verdict, invalidate);
+  }
+
+  /** Statistics, audits and the what-if analysis. */
+  public Analytics analytics() {
+    return analytics;
+  }
+
+  /** Similarity of two answers: both embedded (a long one by its first tokens), then their dot product. */
+  private CompletableFuture<Double> answerSimilarity(String a, String b) {
+    return embedder.submit(embedder.tokenize(a)).thenCombine(embedder.submit(embedder.tokenize(b)), (x, y) -> {
+      double dot = 0;
+      for (int i = 0; i < x.length; i++) {
+        dot += (double) x[i] * y[i];
+      }
+      return dot;
+    });
+  }
+
+  /** Writes the statistics; the storage is closed by its owner afterwards. */
+  @Override
+  public void close() {
+    analytics.close();
   }
 
   /** Misses whose embedding is waiting for a store. */
@@ -334,22 +384,7 @@ public final class SemanticCache {
     return t;
   }
 
-  /**
-   * 128 random bits from a per-thread DRBG: unguessable like a UUID, without the lock and the
-   * /dev/urandom read behind {@code UUID.randomUUID()} on every lookup.
-   */
-  private static final ThreadLocal<java.security.SecureRandom> RANDOM = ThreadLocal.withInitial(() -> {
-    try {
-      return java.security.SecureRandom.getInstance("DRBG");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      return new java.security.SecureRandom();
-    }
-  });
-  private static final java.util.HexFormat HEX = java.util.HexFormat.of();
-
-  private static String newLookupId() {
-    byte[] bits = new byte[16];
-    RANDOM.get().nextBytes(bits);
-    return "l" + HEX.formatHex(bits);
+  private String newLookupId() {
+    return Analytics.newLookupId(clock.millis());
   }
 }

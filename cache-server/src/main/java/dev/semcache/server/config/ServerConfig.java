@@ -19,6 +19,7 @@ import java.util.List;
  * @param http the HTTP server's limits
  * @param embedding the embedding front's threads and queue
  * @param storage the store's and the index's settings
+ * @param audits audits' and feedback's window and sampling
  * @param namespaceDefaults the config a new namespace starts with
  * @param apiKeys who may call; empty means everyone on loopback
  */
@@ -30,6 +31,7 @@ public record ServerConfig(
     @JsonProperty("http") HttpConfig http,
     @JsonProperty("embedding") EmbeddingConfig embedding,
     @JsonProperty("storage") StorageConfig storage,
+    @JsonProperty("audits") AuditConfig audits,
     @JsonProperty("namespace_defaults") NamespaceConfig namespaceDefaults,
     @JsonProperty("api_keys") List<ApiKeyConfig> apiKeys) {
 
@@ -49,6 +51,7 @@ public record ServerConfig(
     require(http, "http");
     require(embedding, "embedding");
     require(storage, "storage");
+    require(audits, "audits");
     require(namespaceDefaults, "namespace_defaults");
     apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
     long names = apiKeys.stream().map(ApiKeyConfig::name).distinct().count();
@@ -70,7 +73,7 @@ public record ServerConfig(
   /** The embedded defaults: loopback, port 8080, ./data, the bundled model, no keys. */
   public static ServerConfig defaults() {
     return new ServerConfig("127.0.0.1", 8080, "data", ModelSpec.DEFAULT, HttpConfig.defaults(),
-        EmbeddingConfig.defaults(), StorageConfig.defaults(), NamespaceConfig.defaults(), List.of());
+        EmbeddingConfig.defaults(), StorageConfig.defaults(), AuditConfig.defaults(), NamespaceConfig.defaults(), List.of());
   }
 
   /** Whether {@link #host} names only loopback addresses. */

@@ -11,7 +11,13 @@ import dev.semcache.index.Scope;
 import dev.semcache.server.cache.CacheRequestException;
 import dev.semcache.server.cache.LookupRequest;
 import dev.semcache.server.cache.LookupResult;
-import dev.semcache.server.cache.NamespaceCounters;
+import dev.semcache.server.audit.AuditCounts;
+import dev.semcache.server.audit.AuditRecord;
+import dev.semcache.server.audit.NamespaceStats;
+import dev.semcache.server.audit.Proportion;
+import dev.semcache.server.audit.SimilarityHistogram;
+import dev.semcache.server.audit.ThresholdCurve;
+import dev.semcache.server.audit.Verdict;
 import dev.semcache.server.cache.SemanticCache;
 import dev.semcache.server.cache.StoreRequest;
 import dev.semcache.server.config.Role;
@@ -45,7 +51,11 @@ final class Api {
       "metadata", "lookup_id", "model_status");
   private static final Set<String> INVALIDATE_FIELDS = Set.of("namespace", "scope", "prompt", "min_similarity");
   private static final Set<String> NAMESPACE_FIELDS = Set.of("threshold", "ttl_s", "max_ttl_s", "max_entries",
-      "sliding_ttl", "audit_rate", "target_false_hit_rate", "prompt_overflow");
+      "sliding_ttl", "audit_rate", "target_false_hit_rate", "prompt_overflow", "answer_threshold", "near_miss_audit_band");
+  private static final Set<String> AUDIT_FIELDS = Set.of("namespace", "fresh_response", "verdict", "invalidate");
+  private static final Set<String> FEEDBACK_FIELDS = Set.of("namespace", "lookup_id", "verdict", "invalidate");
+  /** Minutes of hit-rate history in a stats answer. */
+  static final int SERIES_MINUTES = 360;
 
   private final SemanticCache cache;
   private final ApiKeys keys;
@@ -71,6 +81,10 @@ final class Api {
       case NAMESPACE_GET -> done(getNamespace(who, match.param()));
       case NAMESPACE_PUT -> done(putNamespace(who, match.param(), jsonBody(call)));
       case STATS -> done(stats(who, match.param()));
+      case ANALYSIS -> done(analysis(who, match.param()));
+      case AUDITS -> done(audits(who, match));
+      case AUDIT -> audit(who, match.param(), jsonBody(call));
+      case FEEDBACK -> done(feedback(who, jsonBody(call)));
       default -> throw new IllegalStateException("route " + match.route() + " is not an API call");
     };
   }
@@ -129,6 +143,7 @@ final class Api {
       g.writeStringField("kind", r.kind() == LookupResult.Kind.EXACT ? "exact" : r.hit() ? "semantic" : "miss");
       g.writeStringField("lookup_id", r.lookupId());
       g.writeNumberField("threshold", r.threshold());
+      g.writeBooleanField("audit", r.audit());
       if (r.hit()) {
         Entry e = r.entry();
         g.writeStringField("response", e.response());
@@ -148,6 +163,11 @@ final class Api {
         g.writeNullField("nearest_similarity");
       } else {
         g.writeNumberField("nearest_similarity", r.similarity());
+        if (r.nearest() != null) {
+          g.writeStringField("nearest_entry_id", r.nearest().id());
+          g.writeStringField("nearest_prompt", r.nearest().prompt());
+          g.writeStringField("nearest_response", r.nearest().response());
+        }
       }
       g.writeEndObject();
     } catch (java.io.IOException e) {
@@ -298,23 +318,200 @@ final class Api {
   }
 
   private ApiResponse stats(Principal who, String name) {
+    String ns = existingNamespace(who, name);
+    NamespaceConfig config = cache.namespaceConfig(ns);
+    NamespaceStats st = cache.analytics().stats(ns);
+    AuditCounts c = cache.analytics().counts(ns);
+    ObjectNode out = JsonBody.MAPPER.createObjectNode();
+    out.put("namespace", ns);
+    out.put("since", Instant.ofEpochMilli(st.sinceMillis()).toString());
+    out.put("threshold", config.threshold());
+    out.put("target_false_hit_rate", config.targetFalseHitRate());
+    out.put("lookups", st.lookups());
+    out.put("exact_hits", st.exactHits());
+    out.put("semantic_hits", st.semanticHits());
+    out.put("misses", st.misses());
+    out.put("hit_rate", st.hitRate());
+    out.put("stores", st.stores());
+    out.put("entries", cache.storage().entryCount(ns));
+    ObjectNode audits = out.putObject("audits");
+    audits.put("sampled", st.sampled());
+    audits.put("audited", c.audited());
+    audits.put("audited_hits", c.auditedHits());
+    audits.put("correct", c.hitsJudgedCorrect());
+    audits.put("false_hits", c.hitsJudgedFalse());
+    audits.put("near_miss_audited", c.nearMissesAudited());
+    audits.put("feedback_false_hits", c.feedbackFalse());
+    audits.put("feedback_correct", c.feedbackCorrect());
+    Proportion rate = c.falseHitRate(config.threshold());
+    ObjectNode fhr = out.putObject("false_hit_rate");
+    putRate(fhr, rate);
+    fhr.put("confidence", rate.confidence());
+    fhr.put("audited_hits", rate.trials());
+    ObjectNode hist = out.putObject("histograms");
+    hist.put("bin_width", SimilarityHistogram.WIDTH);
+    hist.put("bins", SimilarityHistogram.BINS);
+    hist.set("hits", JsonBody.MAPPER.valueToTree(st.hitHistogram()));
+    hist.set("misses", JsonBody.MAPPER.valueToTree(st.missHistogram()));
+    hist.set("correct", JsonBody.MAPPER.valueToTree(c.correctHistogram()));
+    hist.set("false_hits", JsonBody.MAPPER.valueToTree(c.falseHistogram()));
+    NamespaceStats.Series series = st.series(cache.clock().millis(), SERIES_MINUTES);
+    ObjectNode ser = out.putObject("series");
+    ser.put("step_s", 60);
+    ser.put("start", Instant.ofEpochMilli(series.startMinute() * 60_000).toString());
+    ser.set("lookups", JsonBody.MAPPER.valueToTree(series.lookups()));
+    ser.set("hits", JsonBody.MAPPER.valueToTree(series.hits()));
+    return json(HttpResponseStatus.OK, out);
+  }
+
+  /** estimate, lower, upper: numbers, or nulls when nothing was audited. */
+  private static void putRate(ObjectNode out, Proportion rate) {
+    if (rate.known()) {
+      out.put("estimate", rate.estimate());
+      out.put("lower", rate.lower());
+      out.put("upper", rate.upper());
+    } else {
+      out.putNull("estimate");
+      out.putNull("lower");
+      out.putNull("upper");
+    }
+  }
+
+  private ApiResponse analysis(Principal who, String name) {
+    String ns = existingNamespace(who, name);
+    NamespaceConfig config = cache.namespaceConfig(ns);
+    ThresholdCurve.Result r = cache.analytics().analysis(ns, config);
+    NamespaceStats st = cache.analytics().stats(ns);
+    ObjectNode out = JsonBody.MAPPER.createObjectNode();
+    out.put("namespace", ns);
+    out.put("threshold", config.threshold());
+    out.put("target_false_hit_rate", config.targetFalseHitRate());
+    out.put("confidence", Proportion.CONFIDENCE);
+    out.put("lookups", st.lookups());
+    out.put("audited", cache.analytics().counts(ns).audited());
+    if (Double.isNaN(st.auditFloor())) {
+      out.putNull("audit_floor");
+    } else {
+      out.put("audit_floor", st.auditFloor());
+    }
+    if (Double.isNaN(r.recommended())) {
+      out.putNull("recommended_threshold");
+    } else {
+      out.put("recommended_threshold", r.recommended());
+    }
+    out.put("recommendation", r.why());
+    var curve = out.putArray("curve");
+    for (ThresholdCurve.Point p : r.points()) {
+      ObjectNode o = curve.addObject();
+      o.put("threshold", p.threshold());
+      o.put("hit_rate", p.hitRate());
+      o.put("hits", p.hits());
+      o.put("audited", p.rate().trials());
+      o.put("false_hits", p.rate().successes());
+      ObjectNode rate = JsonBody.MAPPER.createObjectNode();
+      putRate(rate, p.rate());
+      o.set("false_hit_rate", rate.get("estimate"));
+      o.set("lower", rate.get("lower"));
+      o.set("upper", rate.get("upper"));
+      o.put("covered", p.covered());
+    }
+    return json(HttpResponseStatus.OK, out);
+  }
+
+  private ApiResponse audits(Principal who, Route.Match m) {
+    String ns = existingNamespace(who, m.param());
+    String limitText = m.queryParam("limit");
+    int limit = 100;
+    if (limitText != null) {
+      try {
+        limit = Integer.parseInt(limitText);
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 1 || limit > 10_000) {
+        throw ApiException.invalid("query parameter 'limit' must be an integer from 1 to 10000; limit='"
+            + JsonBody.abbreviate(limitText) + "'");
+      }
+    }
+    ObjectNode out = JsonBody.MAPPER.createObjectNode().put("namespace", ns);
+    var list = out.putArray("audits");
+    for (AuditRecord r : cache.analytics().recent(ns, limit)) {
+      list.add(auditJson(r));
+    }
+    return json(HttpResponseStatus.OK, out);
+  }
+
+  private CompletableFuture<ApiResponse> audit(Principal who, String idParam, JsonBody body) {
+    String lookupId = lookupId(idParam);
+    body.only(AUDIT_FIELDS);
+    String ns = namespace(body.requiredString("namespace"));
+    ApiKeys.authorize(who, ns, Role.WRITE);
+    String fresh = body.optionalString("fresh_response").orElse(null);
+    if (fresh != null && fresh.isBlank()) {
+      throw ApiException.invalid("'fresh_response' must be the model's answer, not blank");
+    }
+    Verdict verdict = body.optionalString("verdict").map(Api::verdict).orElse(null);
+    boolean invalidate = body.optionalBoolean("invalidate").orElse(false);
+    return guard(() -> cache.audit(ns, lookupId, fresh, verdict, invalidate))
+        .thenApply(r -> json(HttpResponseStatus.CREATED, auditJson(r)));
+  }
+
+  private ApiResponse feedback(Principal who, JsonBody body) {
+    body.only(FEEDBACK_FIELDS);
+    String ns = namespace(body.requiredString("namespace"));
+    ApiKeys.authorize(who, ns, Role.WRITE);
+    String lookupId = lookupId(body.requiredString("lookup_id"));
+    Verdict verdict = verdict(body.requiredString("verdict"));
+    boolean invalidate = body.optionalBoolean("invalidate").orElse(false);
+    AuditRecord r = cache.feedback(ns, lookupId, verdict, invalidate);
+    ObjectNode out = JsonBody.MAPPER.createObjectNode();
+    out.put("lookup_id", r.lookupId());
+    out.put("namespace", r.namespace());
+    out.put("verdict", r.verdict());
+    out.put("recorded", true);
+    out.put("invalidated", r.invalidated());
+    return json(HttpResponseStatus.ACCEPTED, out);
+  }
+
+  private static ObjectNode auditJson(AuditRecord r) {
+    ObjectNode out = JsonBody.MAPPER.createObjectNode();
+    out.put("lookup_id", r.lookupId());
+    out.put("namespace", r.namespace());
+    out.put("kind", r.kind());
+    out.put("verdict", r.verdict());
+    out.put("source", r.source());
+    out.put("similarity", r.similarity());
+    out.put("threshold", r.threshold());
+    if (r.answerSimilarity() == null) {
+      out.putNull("answer_similarity");
+    } else {
+      out.put("answer_similarity", r.answerSimilarity());
+    }
+    out.put("prompt", r.prompt());
+    out.put("matched_prompt", r.matchedPrompt());
+    out.put("entry_id", r.entryId());
+    out.put("invalidated", r.invalidated());
+    out.put("looked_up_at", Instant.ofEpochMilli(r.lookedUpAtMillis()).toString());
+    out.put("judged_at", Instant.ofEpochMilli(r.judgedAtMillis()).toString());
+    return out;
+  }
+
+  private static Verdict verdict(String v) {
+    try {
+      return Verdict.parse(v);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.invalid(e.getMessage());
+    }
+  }
+
+  /** A namespace the caller may read and that exists. */
+  private String existingNamespace(Principal who, String name) {
     String ns = namespace(name);
     ApiKeys.authorize(who, ns, Role.READ);
     if (!cache.namespaceExists(ns)) {
       throw notFoundNamespace(ns);
     }
-    NamespaceCounters c = cache.counters(ns);
-    ObjectNode out = JsonBody.MAPPER.createObjectNode();
-    out.put("namespace", ns);
-    out.put("since", startedAt.toString());
-    out.put("lookups", c.lookups());
-    out.put("exact_hits", c.exactHits());
-    out.put("semantic_hits", c.semanticHits());
-    out.put("misses", c.misses());
-    out.put("hit_rate", c.hitRate());
-    out.put("stores", c.stores());
-    out.put("entries", cache.storage().entryCount(ns));
-    return json(HttpResponseStatus.OK, out);
+    return ns;
   }
 
   private static ObjectNode configJson(String ns, NamespaceConfig config) {
@@ -412,6 +609,9 @@ final class Api {
         case INVALID_REQUEST, PROMPT_TOO_LONG -> HttpResponseStatus.BAD_REQUEST;
         case ENTRY_NOT_FOUND, NAMESPACE_NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
         case UNCACHEABLE_RESPONSE -> HttpResponseStatus.UNPROCESSABLE_ENTITY;
+        case LOOKUP_NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
+        case LOOKUP_EXPIRED -> HttpResponseStatus.GONE;
+        case NOT_SAMPLED, ALREADY_AUDITED, NOT_A_HIT -> HttpResponseStatus.CONFLICT;
       };
       return new ApiException(status, c.code().wire(), c.getMessage());
     }

@@ -34,6 +34,7 @@ final class Dispatcher {
   private final ExecutorService workers;
   private final int maxInFlight;
   private final int retryAfterS;
+  private final DashboardFiles dashboard = new DashboardFiles();
 
   Dispatcher(Supplier<Api> api, Supplier<State> state, ServerMetrics metrics, ExecutorService workers, int maxInFlight,
       int retryAfterS) {
@@ -64,6 +65,16 @@ final class Dispatcher {
         State s = state.get();
         done.accept(new Answer(label, s == State.READY ? status(HttpResponseStatus.OK, "ready")
             : status(HttpResponseStatus.SERVICE_UNAVAILABLE, s == State.STARTING ? "starting" : "draining")));
+        return;
+      }
+      case DASHBOARD, DASHBOARD_FILE -> {
+        ApiResponse page;
+        try {
+          page = dashboard.file(match.param());
+        } catch (ApiException e) {
+          page = error(e);
+        }
+        done.accept(new Answer(label, page));
         return;
       }
       default -> { }

@@ -24,6 +24,12 @@ enum Route {
   NAMESPACE_GET("namespace_get", HttpMethod.GET, "v1", "namespaces", "{ns}"),
   NAMESPACE_PUT("namespace_put", HttpMethod.PUT, "v1", "namespaces", "{ns}"),
   STATS("stats", HttpMethod.GET, "v1", "namespaces", "{ns}", "stats"),
+  ANALYSIS("analysis", HttpMethod.GET, "v1", "namespaces", "{ns}", "analysis"),
+  AUDITS("audits", HttpMethod.GET, "v1", "namespaces", "{ns}", "audits"),
+  AUDIT("audit", HttpMethod.POST, "v1", "audits", "{id}"),
+  FEEDBACK("feedback", HttpMethod.POST, "v1", "feedback"),
+  DASHBOARD("dashboard", HttpMethod.GET, "dashboard"),
+  DASHBOARD_FILE("dashboard", HttpMethod.GET, "dashboard", "{file}"),
   METRICS("metrics", HttpMethod.GET, "metrics"),
   HEALTHZ("healthz", HttpMethod.GET, "healthz"),
   READYZ("readyz", HttpMethod.GET, "readyz");

@@ -120,7 +120,8 @@ public final class SemcacheServer implements AutoCloseable {
         }
         storage = CacheStorage.open(dir, config.storage().toOptions(embedder.model().dimension()), clock);
       }
-      cache = new SemanticCache(storage, embedder, clock, workers, !keys.enabled(), config.namespaceDefaults());
+      cache = new SemanticCache(storage, embedder, clock, workers, !keys.enabled(), config.namespaceDefaults(),
+          config.audits().toSettings());
       api = new Api(cache, keys, metrics);
       state = Dispatcher.State.READY;
       LOG.info("ready in {} ms: {} entries in {} namespaces, data in {}", (System.nanoTime() - t0) / 1_000_000,
@@ -220,6 +221,9 @@ public final class SemcacheServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     synchronized (this) {
+      if (cache != null) {
+        cache.close(); // writes the lookup statistics
+      }
       if (storage != null) {
         storage.close();
       }

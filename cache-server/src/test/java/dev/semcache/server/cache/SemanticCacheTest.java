@@ -51,6 +51,7 @@ class SemanticCacheTest {
 
   @AfterEach
   void close() {
+    cache.close();
     storage.close();
   }
 
@@ -87,7 +88,7 @@ class SemanticCacheTest {
     assertThat(unrelated.similarity()).isLessThan(0.5f);
     assertThat(unrelated.lookupId()).startsWith("l");
 
-    NamespaceCounters c = cache.counters("faq");
+    dev.semcache.server.audit.NamespaceStats c = cache.analytics().stats("faq");
     assertThat(c.lookups()).isEqualTo(3);
     assertThat(c.exactHits()).isEqualTo(1);
     assertThat(c.semanticHits()).isEqualTo(1);
@@ -157,6 +158,6 @@ class SemanticCacheTest {
         .isInstanceOf(CacheRequestException.class)
         .hasMessage("ttl_s must be between 1 and the namespace's max_ttl_s (2592000); ttl_s=0");
     assertThat(storage.entryCount()).isZero();
-    assertThat(cache.counters("faq").lookups()).isZero();
+    assertThat(cache.analytics().stats("faq").lookups()).isZero();
   }
 }

@@ -9,6 +9,7 @@ import dev.semcache.embedding.ParallelOptions;
 import dev.semcache.index.ManualClock;
 import dev.semcache.index.NamespaceConfig;
 import dev.semcache.server.config.ApiKeyConfig;
+import dev.semcache.server.config.AuditConfig;
 import dev.semcache.server.config.EmbeddingConfig;
 import dev.semcache.server.config.HttpConfig;
 import dev.semcache.server.config.ServerConfig;
@@ -62,10 +63,14 @@ final class TestServer implements AutoCloseable {
 
   /** Config for tests: port 0, the given folder, long background intervals (tests refresh by hand). */
   static ServerConfig config(Path dir, List<ApiKeyConfig> keys, HttpConfig http) {
+    return config(dir, keys, http, AuditConfig.defaults());
+  }
+
+  static ServerConfig config(Path dir, List<ApiKeyConfig> keys, HttpConfig http, AuditConfig audits) {
     ServerConfig d = ServerConfig.defaults();
     StorageConfig s = d.storage();
     return new ServerConfig("127.0.0.1", 0, dir.toString(), d.model(), http, EmbeddingConfig.defaults(),
-        new StorageConfig(s.maxEntries(), s.maxBytes(), false, s.vectorFormat(), 3_600_000, 3600, 3600),
+        new StorageConfig(s.maxEntries(), s.maxBytes(), false, s.vectorFormat(), 3_600_000, 3600, 3600), audits,
         NamespaceConfig.defaults(), keys);
   }
 

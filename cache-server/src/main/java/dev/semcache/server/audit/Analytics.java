@@ -1,0 +1,433 @@
+package dev.semcache.server.audit;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.semcache.index.CacheStorage;
+import dev.semcache.index.Entry;
+import dev.semcache.index.NamespaceConfig;
+import dev.semcache.server.cache.CacheRequestException;
+import dev.semcache.server.cache.CacheRequestException.Code;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Real hit rates and audited false-hit rates, per namespace: the statistics every lookup feeds, the
+ * sampling of lookups for audit, the judging and durable recording of audits and feedback, and the
+ * what-if analysis ({@link ThresholdCurve}).
+ *
+ * <h2>Sampling</h2>
+ * A semantic hit is sampled for audit with probability {@code audit_rate}; so is a <em>near miss</em>,
+ * a miss whose nearest entry lies less than {@code near_miss_audit_band} below the threshold. The
+ * gateway calls the model anyway for a sampled hit and posts the fresh answer; for a miss it calls the
+ * model in any case, and the store that follows (with the lookup id) is judged against the nearest
+ * entry by itself. Because hits and near misses are sampled at the same rate, the verdicts at or above
+ * any threshold down to the audit floor are a uniform sample of the would-be hits there.
+ *
+ * <h2>Durability</h2>
+ * Each verdict is written through the write-ahead log before it is acknowledged (key {@code
+ * audit/NAMESPACE/LOOKUP_ID}, or {@code feedback/...}); verdict counts are rebuilt from these records
+ * on start. Lookup statistics are written every second and on close ({@code stats/NAMESPACE}): a
+ * process crash loses at most a second of lookup counts, never a verdict. Remembered lookups (for
+ * audits and feedback) live in memory for the audit window; an audit of a lookup from before a restart
+ * is refused as expired.
+ */
+public final class Analytics implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Analytics.class);
+  static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  static final Duration FLUSH_INTERVAL = Duration.ofSeconds(1);
+
+  /** Compares a fresh answer with a cached one: their embeddings' cosine similarity. */
+  @FunctionalInterface
+  public interface AnswerSimilarity {
+    CompletableFuture<Double> between(String freshAnswer, String cachedAnswer);
+  }
+
+  /**
+   * @param window how long after a lookup an audit or a feedback may name it
+   * @param rememberedLookups lookups remembered at most for that (hits and sampled near misses)
+   * @param seed seed of the audit sampling for reproducible experiments, or null for a random one
+   */
+  public record Settings(Duration window, long rememberedLookups, Long seed) {
+    public static Settings defaults() {
+      return new Settings(Duration.ofHours(1), 200_000, null);
+    }
+  }
+
+  private final CacheStorage storage;
+  private final InstantSource clock;
+  private final Settings settings;
+  private final AnswerSimilarity answers;
+  private final long startedAtMillis;
+  private final Map<String, NamespaceStats> stats = new ConcurrentHashMap<>();
+  private final Map<String, AuditCounts> counts = new ConcurrentHashMap<>();
+  private final Cache<String, ServedLookup> remembered;
+  private final SplittableRandom seeded;
+  private final ScheduledExecutorService flusher;
+
+  public Analytics(CacheStorage storage, InstantSource clock, Settings settings, AnswerSimilarity answers) {
+    this.storage = storage;
+    this.clock = clock;
+    this.settings = settings;
+    this.answers = answers;
+    this.startedAtMillis = clock.millis();
+    this.remembered = Caffeine.newBuilder().maximumSize(settings.rememberedLookups())
+        .expireAfterWrite(settings.window()).ticker(() -> clock.millis() * 1_000_000L).build();
+    this.seeded = settings.seed() == null ? null : new SplittableRandom(settings.seed());
+    load();
+    this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "semcache-analytics-flush");
+      t.setDaemon(true);
+      return t;
+    });
+    flusher.scheduleWithFixedDelay(() -> {
+      try {
+        flush();
+      } catch (RuntimeException e) {
+        LOG.error("writing lookup statistics failed; will retry in {}", FLUSH_INTERVAL, e);
+      }
+    }, FLUSH_INTERVAL.toMillis(), FLUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void load() {
+    long t0 = System.nanoTime();
+    int[] n = new int[2];
+    storage.forEachRecord("stats/", (key, value) -> {
+      String ns = key.substring("stats/".length());
+      try {
+        stats.put(ns, NamespaceStats.fromStored(ns, JSON.readValue(value, NamespaceStats.Stored.class)));
+        n[0]++;
+      } catch (IOException e) {
+        throw new IllegalStateException("statistics of namespace " + ns + " are not readable: " + e.getMessage(), e);
+      }
+    });
+    for (String prefix : new String[] {"audit/", "feedback/"}) {
+      storage.forEachRecord(prefix, (key, value) -> {
+        AuditRecord r = decode(key, value);
+        counts(r.namespace()).add(r);
+        n[1]++;
+      });
+    }
+    if (n[0] + n[1] > 0) {
+      LOG.info("statistics of {} namespaces and {} audit verdicts loaded in {} ms", n[0], n[1],
+          (System.nanoTime() - t0) / 1_000_000);
+    }
+  }
+
+  private static AuditRecord decode(String key, byte[] value) {
+    try {
+      AuditRecord r = JSON.readValue(value, AuditRecord.class);
+      if (r.format() != AuditRecord.FORMAT) {
+        throw new IllegalStateException("audit record " + key + " has format " + r.format() + "; this build reads "
+            + AuditRecord.FORMAT);
+      }
+      return r;
+    } catch (IOException e) {
+      throw new IllegalStateException("audit record " + key + " is not readable: " + e.getMessage(), e);
+    }
+  }
+
+  // ------------------------------------------------------------------ lookup ids
+
+  private static final java.util.HexFormat HEX = java.util.HexFormat.of();
+  private static final ThreadLocal<java.security.SecureRandom> ID_RANDOM = ThreadLocal.withInitial(() -> {
+    try {
+      return java.security.SecureRandom.getInstance("DRBG");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      return new java.security.SecureRandom();
+    }
+  });
+
+  /**
+   * A new lookup id: {@code l}, the lookup's time in milliseconds (12 hex digits), and 80 random bits
+   * (20 hex digits) from a per-thread DRBG. The time lets an audit of an old lookup be told "expired"
+   * rather than "unknown"; the random part keeps ids unguessable.
+   */
+  public static String newLookupId(long nowMillis) {
+    byte[] bits = new byte[10];
+    ID_RANDOM.get().nextBytes(bits);
+    return "l" + HEX.toHexDigits(nowMillis).substring(4) + HEX.formatHex(bits);
+  }
+
+  /** The time encoded in a lookup id. */
+  static long lookupTime(String lookupId) {
+    return HEX.fromHexDigitsToLong(lookupId, 1, 13);
+  }
+
+  // ------------------------------------------------------------------ the lookup path
+
+  public NamespaceStats stats(String namespace) {
+    return stats.computeIfAbsent(namespace, ns -> {
+      NamespaceStats s = new NamespaceStats(clock.millis());
+      s.dirty = true;
+      return s;
+    });
+  }
+
+  public AuditCounts counts(String namespace) {
+    return counts.computeIfAbsent(namespace, ns -> new AuditCounts());
+  }
+
+  /** Counts an exact hit and remembers it for feedback. Cheap: runs on the event loop. */
+  public void exactHit(String namespace, String lookupId, double threshold, String prompt, Entry served) {
+    long now = clock.millis();
+    NamespaceStats s = stats(namespace);
+    s.lookups.increment();
+    s.exactHits.increment();
+    s.countMinute(now, true);
+    s.dirty = true;
+    remembered.put(lookupId, new ServedLookup(namespace, lookupId, ServedLookup.EXACT, 1.0, threshold, prompt,
+        served.prompt(), served.id(), null, false, now));
+  }
+
+  /**
+   * Counts a semantic-path lookup, decides whether it is sampled for audit, and remembers it if it may
+   * be audited or receive feedback.
+   *
+   * @param nearest the served entry of a hit, the nearest entry of a miss, or null if there was none
+   * @param hit whether it was served
+   * @return whether the answer asks for an audit
+   */
+  public boolean semanticLookup(String namespace, NamespaceConfig config, String lookupId, double threshold,
+      String prompt, Entry nearest, double similarity, boolean hit) {
+    long now = clock.millis();
+    NamespaceStats s = stats(namespace);
+    s.lookups.increment();
+    (hit ? s.semanticHits : s.misses).increment();
+    if (nearest != null) {
+      (hit ? s.hits : s.missed).add(similarity);
+    }
+    s.countMinute(now, hit);
+    s.dirty = true;
+    double rate = config.auditRate();
+    if (rate > 0) {
+      s.lowerAuditFloor(threshold - config.nearMissAuditBand());
+    }
+    boolean nearMiss = !hit && nearest != null && similarity >= threshold - config.nearMissAuditBand();
+    boolean sampled = (hit || nearMiss) && rate > 0 && draw() < rate;
+    if (sampled) {
+      s.sampled.increment();
+    }
+    if (hit || sampled) {
+      remembered.put(lookupId, new ServedLookup(namespace, lookupId, hit ? ServedLookup.SEMANTIC : ServedLookup.NEAR_MISS,
+          similarity, threshold, prompt, nearest.prompt(), nearest.id(), nearest.response(), sampled, now));
+    }
+    return sampled;
+  }
+
+  private double draw() {
+    if (seeded == null) {
+      return ThreadLocalRandom.current().nextDouble();
+    }
+    synchronized (seeded) {
+      return seeded.nextDouble();
+    }
+  }
+
+  public void stored(String namespace) {
+    NamespaceStats s = stats(namespace);
+    s.stores.increment();
+    s.dirty = true;
+  }
+
+  /** The remembered near miss that a store (with its lookup id) may settle, if it was sampled for audit. */
+  public Optional<ServedLookup> sampledNearMiss(String namespace, String lookupId) {
+    if (lookupId == null) {
+      return Optional.empty();
+    }
+    ServedLookup l = remembered.getIfPresent(lookupId);
+    return l != null && l.sampled() && !l.hit() && l.namespace().equals(namespace) && !l.audited().get()
+        ? Optional.of(l) : Optional.empty();
+  }
+
+  // ------------------------------------------------------------------ audits and feedback
+
+  /**
+   * Judges a sampled lookup: by the gateway's verdict if given, else by comparing the fresh answer with
+   * the cached one. Durable before the future completes.
+   *
+   * @param invalidate remove the entry if the verdict is false_hit
+   */
+  public CompletableFuture<AuditRecord> audit(String namespace, NamespaceConfig config, String lookupId,
+      String freshResponse, Verdict verdict, boolean invalidate) {
+    ServedLookup l = find(namespace, lookupId);
+    if (!l.sampled()) {
+      throw new CacheRequestException(Code.NOT_SAMPLED, "lookup " + lookupId + " was not sampled for audit (its answer"
+          + " said audit: false); audit only sampled lookups, so that the false-hit rate stays an unbiased estimate."
+          + " Use POST /v1/feedback to flag a served hit as wrong");
+    }
+    return judge(l, config, freshResponse, verdict, invalidate);
+  }
+
+  /** Settles a sampled near miss with the answer its store brought (no call from the gateway needed). */
+  public void auditByStore(ServedLookup nearMiss, NamespaceConfig config, String freshResponse) {
+    try {
+      judge(nearMiss, config, freshResponse, null, false).whenComplete((r, e) -> {
+        if (e != null) {
+          LOG.warn("audit of near miss {} by its store failed: {}", nearMiss.lookupId(), e.toString());
+        }
+      });
+    } catch (CacheRequestException e) {
+      LOG.debug("near miss {} not audited by its store: {}", nearMiss.lookupId(), e.getMessage());
+    }
+  }
+
+  private CompletableFuture<AuditRecord> judge(ServedLookup l, NamespaceConfig config, String fresh, Verdict given,
+      boolean invalidate) {
+    if (!l.audited().compareAndSet(false, true)) {
+      throw new CacheRequestException(Code.ALREADY_AUDITED, "lookup " + l.lookupId() + " already has its audit verdict");
+    }
+    CompletableFuture<Judgement> judgement;
+    if (given != null) {
+      judgement = CompletableFuture.completedFuture(new Judgement(given, VerdictSource.GATEWAY, null));
+    } else if (fresh.strip().equals(l.response().strip())) {
+      judgement = CompletableFuture.completedFuture(new Judgement(Verdict.CORRECT, VerdictSource.IDENTICAL, null));
+    } else {
+      double bar = config.answerThreshold();
+      judgement = answers.between(fresh, l.response()).thenApply(sim -> new Judgement(
+          sim >= bar ? Verdict.CORRECT : Verdict.FALSE_HIT, VerdictSource.ANSWER_SIMILARITY, sim));
+    }
+    return judgement.thenApply(j -> record(l, j, invalidate, "audit/")).whenComplete((r, e) -> {
+      if (e != null) {
+        l.audited().set(false); // not recorded: the gateway may try again
+      }
+    });
+  }
+
+  private record Judgement(Verdict verdict, VerdictSource source, Double answerSimilarity) {}
+
+  /**
+   * Records a user's or an operator's verdict on a served hit (exact or semantic). Counted apart from
+   * audits: people report wrong answers far more often than right ones, so feedback is no sample.
+   */
+  public AuditRecord feedback(String namespace, String lookupId, Verdict verdict, boolean invalidate) {
+    ServedLookup l = find(namespace, lookupId);
+    if (!l.hit()) {
+      throw new CacheRequestException(Code.NOT_A_HIT, "lookup " + lookupId + " was a miss: nothing was served");
+    }
+    if (!l.feedbackGiven().compareAndSet(false, true)) {
+      throw new CacheRequestException(Code.ALREADY_AUDITED, "lookup " + lookupId + " already has its feedback");
+    }
+    try {
+      return record(l, new Judgement(verdict, VerdictSource.FEEDBACK, null), invalidate, "feedback/");
+    } catch (RuntimeException e) {
+      l.feedbackGiven().set(false);
+      throw e;
+    }
+  }
+
+  private AuditRecord record(ServedLookup l, Judgement j, boolean invalidate, String prefix) {
+    boolean removed = invalidate && j.verdict() == Verdict.FALSE_HIT && storage.delete(l.namespace(), l.entryId());
+    String kind = VerdictSource.FEEDBACK == j.source() ? l.kind() : l.hit() ? "hit" : LookupKind.NEAR_MISS.wire();
+    AuditRecord r = new AuditRecord(AuditRecord.FORMAT, l.namespace(), l.lookupId(), kind, l.similarity(), l.threshold(),
+        l.prompt(), l.matchedPrompt(), l.entryId(), j.verdict().wire(), j.source().wire(), j.answerSimilarity(),
+        l.atMillis(), clock.millis(), removed);
+    try {
+      storage.putRecords(Map.of(prefix + l.namespace() + "/" + l.lookupId(), JSON.writeValueAsBytes(r)));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    counts(l.namespace()).add(r);
+    return r;
+  }
+
+  /** The remembered lookup, or the refusal that says why there is none. */
+  private ServedLookup find(String namespace, String lookupId) {
+    ServedLookup l = remembered.getIfPresent(lookupId);
+    if (l != null && l.namespace().equals(namespace)) {
+      return l;
+    }
+    long at = lookupTime(lookupId);
+    long now = clock.millis();
+    if (at <= now && now - at > settings.window().toMillis()) {
+      throw new CacheRequestException(Code.LOOKUP_EXPIRED, "lookup " + lookupId + " was at " + Instant.ofEpochMilli(at)
+          + ", more than the audit window (" + settings.window().toSeconds() + " s) ago");
+    }
+    if (at < startedAtMillis && l == null) {
+      throw new CacheRequestException(Code.LOOKUP_EXPIRED, "lookup " + lookupId + " was at " + Instant.ofEpochMilli(at)
+          + ", before this server started (" + Instant.ofEpochMilli(startedAtMillis) + "); lookups waiting for an"
+          + " audit are not kept across restarts");
+    }
+    throw new CacheRequestException(Code.LOOKUP_NOT_FOUND, "no lookup " + lookupId + " that may be audited in namespace '"
+        + namespace + "' (hits and sampled near misses are remembered for " + settings.window().toSeconds()
+        + " s, at most " + settings.rememberedLookups() + " of them)");
+  }
+
+  /** Audit and feedback records of a namespace, newest first, at most {@code limit}. */
+  public java.util.List<AuditRecord> recent(String namespace, int limit) {
+    java.util.List<AuditRecord> all = new java.util.ArrayList<>();
+    for (String prefix : new String[] {"audit/", "feedback/"}) {
+      storage.forEachRecord(prefix + namespace + "/", (k, v) -> all.add(decode(k, v)));
+    }
+    all.sort(java.util.Comparator.comparingLong(AuditRecord::judgedAtMillis).reversed());
+    return all.subList(0, Math.min(limit, all.size()));
+  }
+
+  // ------------------------------------------------------------------ analysis
+
+  /** The what-if curve of a namespace. */
+  public ThresholdCurve.Result analysis(String namespace, NamespaceConfig config) {
+    NamespaceStats s = stats(namespace);
+    AuditCounts c = counts(namespace);
+    return ThresholdCurve.compute(s.lookups(), s.exactHits(), s.nearestHistogram(), c.correctHistogram(),
+        c.falseHistogram(), s.auditFloor(), config.targetFalseHitRate());
+  }
+
+  /** Namespaces with statistics. */
+  public java.util.Set<String> namespaces() {
+    return stats.keySet();
+  }
+
+  // ------------------------------------------------------------------ persistence
+
+  /** Writes the statistics that changed since the last flush. Runs by itself every second. */
+  public void flush() {
+    Map<String, byte[]> batch = new HashMap<>();
+    for (var e : stats.entrySet()) {
+      NamespaceStats s = e.getValue();
+      if (s.dirty) {
+        s.dirty = false;
+        try {
+          batch.put("stats/" + e.getKey(), JSON.writeValueAsBytes(s.toStored()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+          throw new IllegalStateException(ex);
+        }
+      }
+    }
+    try {
+      storage.putRecords(batch);
+    } catch (RuntimeException ex) {
+      for (String key : batch.keySet()) {
+        stats.get(key.substring("stats/".length())).dirty = true;
+      }
+      throw ex;
+    }
+  }
+
+  /** Stops the periodic flush and writes the statistics one last time. Call before closing the storage. */
+  @Override
+  public void close() {
+    flusher.shutdown();
+    try {
+      flusher.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    flush();
+  }
+}

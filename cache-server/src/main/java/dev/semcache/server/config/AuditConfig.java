@@ -1,0 +1,33 @@
+package dev.semcache.server.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.semcache.server.audit.Analytics;
+import java.time.Duration;
+
+/**
+ * Audits and feedback.
+ *
+ * @param windowS how long after a lookup an audit or a feedback may name it, in seconds
+ * @param rememberedLookups lookups remembered at most within that window (every hit, and near misses
+ *     sampled for audit); an older one is refused as unknown
+ * @param seed seed of the audit sampling, for reproducible experiments; 0 means a random one
+ */
+public record AuditConfig(
+    @JsonProperty("window_s") long windowS,
+    @JsonProperty("remembered_lookups") long rememberedLookups,
+    @JsonProperty("seed") long seed) {
+
+  public AuditConfig {
+    HttpConfig.positive("audits.window_s", windowS);
+    HttpConfig.positive("audits.remembered_lookups", rememberedLookups);
+  }
+
+  public static AuditConfig defaults() {
+    Analytics.Settings d = Analytics.Settings.defaults();
+    return new AuditConfig(d.window().toSeconds(), d.rememberedLookups(), 0);
+  }
+
+  public Analytics.Settings toSettings() {
+    return new Analytics.Settings(Duration.ofSeconds(windowS), rememberedLookups, seed == 0 ? null : seed);
+  }
+}
