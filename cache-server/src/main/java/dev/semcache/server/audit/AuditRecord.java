@@ -32,6 +32,7 @@ public record AuditRecord(
     return Verdict.parse(verdict);
   }
 
+  @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isFeedback() {
     return VerdictSource.FEEDBACK.wire().equals(source);
   }

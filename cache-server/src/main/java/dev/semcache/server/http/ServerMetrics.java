@@ -1,5 +1,8 @@
 package dev.semcache.server.http;
 
+import dev.semcache.server.audit.AuditCounts;
+import dev.semcache.server.audit.AuditRecord;
+import dev.semcache.server.audit.Proportion;
 import dev.semcache.server.cache.LookupResult;
 import dev.semcache.server.cache.LookupTimings;
 import dev.semcache.server.cache.SemanticCache;
@@ -34,6 +37,7 @@ final class ServerMetrics {
   private final Histogram similarity;
   private final Counter requests;
   private final Histogram requestSeconds;
+  private Histogram auditSimilarity;
   final AtomicInteger inFlight = new AtomicInteger();
   /** Label children of the hot path, looked up once: {@code labelValues} allocates on every call. */
   private final java.util.Map<String, io.prometheus.metrics.core.datapoints.CounterDataPoint[]> lookupsByNamespace =
@@ -101,6 +105,78 @@ final class ServerMetrics {
         .callback(cb -> ifReady(cache, c -> cb.call(c.embedder().rejectedCount()))).register(registry);
     GaugeWithCallback.builder().name("semcache_pending_lookups").help("Misses whose embedding waits for a store")
         .callback(cb -> ifReady(cache, c -> cb.call(c.pendingLookups()))).register(registry);
+    registerAudits(cache);
+  }
+
+  /** Audit, feedback and false-hit-rate families: read from the durable analytics when scraped. */
+  private void registerAudits(Supplier<SemanticCache> cache) {
+    CounterWithCallback.builder().name("semcache_audits")
+        .help("Audit verdicts by namespace, kind (hit: a served semantic hit; near_miss: the nearest entry of a miss)"
+            + " and verdict; durable across restarts")
+        .labelNames("namespace", "kind", "verdict").callback(cb -> ifReady(cache, c -> {
+          for (String ns : c.namespaces()) {
+            AuditCounts a = c.analytics().counts(ns);
+            cb.call(a.hitsJudgedCorrect(), ns, "hit", "correct");
+            cb.call(a.hitsJudgedFalse(), ns, "hit", "false_hit");
+            cb.call(a.nearMissesAudited() - a.nearMissesJudgedFalse(), ns, "near_miss", "correct");
+            cb.call(a.nearMissesJudgedFalse(), ns, "near_miss", "false_hit");
+          }
+        })).register(registry);
+    CounterWithCallback.builder().name("semcache_feedback")
+        .help("Feedback on served hits by namespace and verdict (not part of the false-hit-rate estimate)")
+        .labelNames("namespace", "verdict").callback(cb -> ifReady(cache, c -> {
+          for (String ns : c.namespaces()) {
+            AuditCounts a = c.analytics().counts(ns);
+            cb.call(a.feedbackCorrect(), ns, "correct");
+            cb.call(a.feedbackFalse(), ns, "false_hit");
+          }
+        })).register(registry);
+    CounterWithCallback.builder().name("semcache_audit_samples")
+        .help("Lookups whose answer asked for an audit (semantic hits and near misses), by namespace")
+        .labelNames("namespace").callback(cb -> ifReady(cache, c -> {
+          for (String ns : c.namespaces()) {
+            cb.call(c.analytics().stats(ns).sampled(), ns);
+          }
+        })).register(registry);
+    GaugeWithCallback.builder().name("semcache_false_hit_rate")
+        .help("Audited false-hit rate of semantic hits at the namespace's threshold: the estimate and its 95%"
+            + " Clopper-Pearson bounds (absent until a hit is audited)")
+        .labelNames("namespace", "bound").callback(cb -> ifReady(cache, c -> {
+          for (String ns : c.namespaces()) {
+            Proportion p = c.analytics().counts(ns).falseHitRate(c.namespaceConfig(ns).threshold());
+            if (p.known()) {
+              cb.call(p.estimate(), ns, "estimate");
+              cb.call(p.lower(), ns, "lower");
+              cb.call(p.upper(), ns, "upper");
+            }
+          }
+        })).register(registry);
+    GaugeWithCallback.builder().name("semcache_threshold").help("The namespace's similarity threshold")
+        .labelNames("namespace").callback(cb -> ifReady(cache, c -> {
+          for (String ns : c.namespaces()) {
+            cb.call(c.namespaceConfig(ns).threshold(), ns);
+          }
+        })).register(registry);
+    GaugeWithCallback.builder().name("semcache_recommended_threshold")
+        .help("The lowest threshold whose audited false-hit rate stays under the namespace's target with 95%"
+            + " confidence (absent while none qualifies)")
+        .labelNames("namespace").callback(cb -> ifReady(cache, c -> {
+          for (String ns : c.namespaces()) {
+            double r = c.analytics().analysis(ns, c.namespaceConfig(ns)).recommended();
+            if (!Double.isNaN(r)) {
+              cb.call(r, ns);
+            }
+          }
+        })).register(registry);
+    auditSimilarity = Histogram.builder().name("semcache_audit_similarity")
+        .help("Similarity of audited lookups by namespace and verdict, as they are judged")
+        .labelNames("namespace", "verdict").classicOnly().classicLinearUpperBounds(0.5, 0.02, 26).register(registry);
+  }
+
+  void audit(AuditRecord r) {
+    if (!r.isFeedback()) {
+      auditSimilarity.labelValues(r.namespace(), r.verdict()).observe(r.similarity());
+    }
   }
 
   private static void ifReady(Supplier<SemanticCache> cache, java.util.function.Consumer<SemanticCache> action) {
