@@ -514,6 +514,8 @@ function renderFigures(stats, analysis) {
   setText('false-hit-interval', fhr.estimate == null ? DASH : pct(fhr.lower) + ' – ' + pct(fhr.upper));
   setText('audited-hits', count(fhr.audited_hits != null ? fhr.audited_hits : audits.audited_hits));
   setText('target-false-hit-rate', pct(target));
+  $('false-hit-detail').hidden = fhr.estimate == null;
+  $('false-hit-none').hidden = fhr.estimate != null;
   // Green only when the whole interval is under target; red when all of it is over.
   const verdict = fhr.estimate == null ? 'unknown' : fhr.upper <= target ? 'good' : fhr.lower > target ? 'bad' : 'unsure';
   $('false-hit-card').className = 'figure big ' + verdict;
@@ -521,6 +523,7 @@ function renderFigures(stats, analysis) {
   setText('threshold-current', thr(stats.threshold));
   const recommended = analysis.recommended_threshold;
   setText('threshold-recommended', recommended == null ? 'none' : thr(recommended));
+  $('threshold-recommended').classList.toggle('none', recommended == null);
   const apply = $('recommended-apply');
   apply.disabled = recommended == null || Math.abs(recommended - stats.threshold) < 1e-9;
   apply.textContent = recommended == null ? 'Apply' : 'Apply ' + thr(recommended);
