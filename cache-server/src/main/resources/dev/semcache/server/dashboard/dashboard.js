@@ -329,7 +329,9 @@ function drawSeries(container, series) {
   const times = lookups.map((_, i) => start + i * stepMs);
   const [svg, width] = newSvg(container, 200);
   const box = { left: 44, top: 16, width: width - 90, height: 150 };
-  const xDomain = [start, start + lookups.length * stepMs];
+  // At least 30 steps wide, ending with the newest bucket: a young server's one minute is a bar, not the chart.
+  const end = start + lookups.length * stepMs;
+  const xDomain = [end - Math.max(lookups.length, 30) * stepMs, end];
   const maxLookups = Math.max(...lookups, 1);
   const volume = new Plot(svg, box, xDomain, [0, maxLookups * 1.1]);
   volume.stackedBars(times, stepMs, [{ values: lookups, className: 'volume', label: 'lookups' }]);
@@ -545,8 +547,8 @@ function renderCharts(stats, analysis) {
   ], stats.threshold, 'No lookups yet.');
   drawHistogram($('chart-audits'), stats.histograms, [
     { key: 'correct', className: 'correct-bar', label: 'correct' },
-    { key: 'false_hits', className: 'false-bar', label: 'false hits' },
-  ], stats.threshold, 'No audited hits yet.');
+    { key: 'false_hits', className: 'false-bar', label: 'false' },
+  ], stats.threshold, 'No audits yet.');
 }
 
 let lastData = null;
