@@ -186,6 +186,22 @@ class DashboardBrowserTest {
     assertThat(lookup("How do I reset my password?").json().get("threshold").asDouble()).isCloseTo(raised, within(1e-6));
     assertPageShowsStats(); // the page's own refresh, within 5 s, brings the two new lookups
 
+    // The recommended threshold is one click away, and lookups use it: the prompt that missed above now hits.
+    JsonNode analysis = s.call("GET", "/v1/namespaces/" + NS + "/analysis", null, ADMIN_KEY).json();
+    assertThat(analysis.get("recommended_threshold").isNumber()).as(analysis.get("recommendation").asText()).isTrue();
+    double recommended = analysis.get("recommended_threshold").asDouble();
+    assertThat(recommended).as("recommended below the weakest hit's similarity").isLessThan(similarity);
+    String shown = String.format(Locale.ROOT, "%.3f", recommended);
+    assertThat(text("recommended-apply")).isEqualTo("Apply " + shown);
+    click("recommended-apply");
+    awaitPage("the recommended threshold to apply", () -> text("threshold-message").contains("is now " + shown));
+    assertThat(config().get("threshold").asDouble()).isCloseTo(recommended, within(1e-6));
+    awaitPage("the page to show the recommended threshold", () -> text("threshold-current").equals(shown));
+    assertThat(browser.findElement(By.id("recommended-apply")).isEnabled()).as("nothing left to apply").isFalse();
+    Response back = lookup(prompt);
+    assertThat(back.json().get("threshold").asDouble()).isCloseTo(recommended, within(1e-6));
+    assertThat(back.json().get("hit").asBoolean()).isTrue();
+
     assertOnlyTheServerWasAsked(origin);
     assertNoConsoleErrors();
   }
@@ -196,7 +212,9 @@ class DashboardBrowserTest {
 
   /** Stores the FAQ, looks up every probe, and audits every sampled lookup by what the probe means. */
   private Traffic driveTraffic() {
-    Response put = s.call("PUT", "/v1/namespaces/" + NS, Map.of("audit_rate", 1.0), ADMIN_KEY);
+    // Every hit and near miss sampled; a lenient target, so that a handful of audits gives a recommendation.
+    Response put = s.call("PUT", "/v1/namespaces/" + NS, Map.of("audit_rate", 1.0, "target_false_hit_rate", 0.5),
+        ADMIN_KEY);
     assertThat(put.status()).as(put.text()).isIn(200, 201);
     Map<String, String> promptOfEntry = new HashMap<>();
     for (var e : FAQ.entrySet()) {
