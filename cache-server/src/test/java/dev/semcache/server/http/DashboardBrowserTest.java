@@ -100,13 +100,20 @@ class DashboardBrowserTest {
 
   @AfterEach
   void stop() throws Exception {
-    if (browser != null) {
-      // What the page showed last, for whoever reads a failure (or wants to see the page).
-      Files.write(Path.of("target", "dashboard-browser-test.png"), browser.getScreenshotAs(OutputType.BYTES));
-      browser.quit();
-    }
-    if (s != null) {
-      s.close();
+    try {
+      if (browser != null) {
+        // What the page showed last, for whoever reads a failure (or wants to see the page).
+        Path shot = Path.of("target", "dashboard-browser-test.png");
+        Files.createDirectories(shot.getParent());
+        Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
+      }
+    } finally {
+      if (browser != null) {
+        browser.quit();
+      }
+      if (s != null) {
+        s.close();
+      }
     }
   }
 
