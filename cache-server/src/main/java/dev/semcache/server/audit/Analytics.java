@@ -62,12 +62,16 @@ public final class Analytics implements AutoCloseable {
    * @param window how long after a lookup an audit or a feedback may name it
    * @param rememberedLookups lookups remembered at most for that (hits and sampled near misses)
    * @param seed seed of the audit sampling for reproducible experiments, or null for a random one
+   * @param retention how long verdicts are kept (and count in the estimates), by the lookup's time
    */
-  public record Settings(Duration window, long rememberedLookups, Long seed) {
+  public record Settings(Duration window, long rememberedLookups, Long seed, Duration retention) {
     public static Settings defaults() {
-      return new Settings(Duration.ofHours(1), 200_000, null);
+      return new Settings(Duration.ofHours(1), 200_000, null, Duration.ofDays(30));
     }
   }
+
+  /** How often verdicts older than the retention are removed. */
+  static final Duration RETENTION_SWEEP_INTERVAL = Duration.ofHours(1);
 
   private final CacheStorage storage;
   private final InstantSource clock;
@@ -79,6 +83,12 @@ public final class Analytics implements AutoCloseable {
   private final Cache<String, ServedLookup> remembered;
   private final SplittableRandom seeded;
   private final ScheduledExecutorService flusher;
+  private volatile java.util.function.Consumer<AuditRecord> recorded = r -> { };
+
+  /** Calls {@code listener} with every verdict once it is recorded (for metrics). */
+  public void onRecorded(java.util.function.Consumer<AuditRecord> listener) {
+    this.recorded = listener;
+  }
 
   public Analytics(CacheStorage storage, InstantSource clock, Settings settings, AnswerSimilarity answers) {
     this.storage = storage;
@@ -102,6 +112,46 @@ public final class Analytics implements AutoCloseable {
         LOG.error("writing lookup statistics failed; will retry in {}", FLUSH_INTERVAL, e);
       }
     }, FLUSH_INTERVAL.toMillis(), FLUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    flusher.scheduleWithFixedDelay(() -> {
+      try {
+        removeExpiredVerdicts();
+      } catch (RuntimeException e) {
+        LOG.error("removing old audit verdicts failed; will retry in {}", RETENTION_SWEEP_INTERVAL, e);
+      }
+    }, 0, RETENTION_SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Removes the verdicts of lookups older than the retention, and takes them out of the counts: the
+   * estimates describe recent traffic, and the records do not grow without bound. Keys sort by lookup
+   * time within a namespace (the lookup id starts with its time), but the scan reads them all; it runs
+   * hourly, off the request path.
+   *
+   * @return how many were removed
+   */
+  public int removeExpiredVerdicts() {
+    long cutoff = clock.millis() - settings.retention().toMillis();
+    Map<String, byte[]> deletes = new HashMap<>();
+    java.util.List<AuditRecord> removed = new java.util.ArrayList<>();
+    for (String prefix : new String[] {"audit/", "feedback/"}) {
+      storage.forEachRecord(prefix, (key, value) -> {
+        String lookupId = key.substring(key.lastIndexOf('/') + 1);
+        if (lookupTime(lookupId) < cutoff) {
+          deletes.put(key, null);
+          removed.add(decode(key, value));
+        }
+      });
+    }
+    if (deletes.isEmpty()) {
+      return 0;
+    }
+    storage.putRecords(deletes);
+    for (AuditRecord r : removed) {
+      counts(r.namespace()).remove(r);
+    }
+    LOG.info("removed {} audit verdicts of lookups before {} (audits.retention_days)", removed.size(),
+        Instant.ofEpochMilli(cutoff));
+    return removed.size();
   }
 
   private void load() {
@@ -343,6 +393,7 @@ public final class Analytics implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     counts(l.namespace()).add(r);
+    recorded.accept(r);
     return r;
   }
 

@@ -18,16 +18,24 @@ public final class AuditCounts {
   final LongAdder feedbackFalse = new LongAdder();
 
   void add(AuditRecord r) {
+    count(r, 1);
+  }
+
+  void remove(AuditRecord r) {
+    count(r, -1);
+  }
+
+  private void count(AuditRecord r, int n) {
     boolean ok = r.verdictValue() == Verdict.CORRECT;
     if (r.isFeedback()) {
-      (ok ? feedbackCorrect : feedbackFalse).increment();
+      (ok ? feedbackCorrect : feedbackFalse).add(n);
       return;
     }
-    (ok ? correct : falseHits).add(r.similarity());
+    (ok ? correct : falseHits).addCount(SimilarityHistogram.bin(r.similarity()), n);
     if (LookupKind.NEAR_MISS.wire().equals(r.kind())) {
-      (ok ? nearMissCorrect : nearMissFalse).increment();
+      (ok ? nearMissCorrect : nearMissFalse).add(n);
     } else {
-      (ok ? hitCorrect : hitFalse).increment();
+      (ok ? hitCorrect : hitFalse).add(n);
     }
   }
 

@@ -452,10 +452,8 @@ final class Api {
     }
     Verdict verdict = body.optionalString("verdict").map(Api::verdict).orElse(null);
     boolean invalidate = body.optionalBoolean("invalidate").orElse(false);
-    return guard(() -> cache.audit(ns, lookupId, fresh, verdict, invalidate)).thenApply(r -> {
-      metrics.audit(r);
-      return json(HttpResponseStatus.CREATED, auditJson(r));
-    });
+    return guard(() -> cache.audit(ns, lookupId, fresh, verdict, invalidate))
+        .thenApply(r -> json(HttpResponseStatus.CREATED, auditJson(r)));
   }
 
   private ApiResponse feedback(Principal who, JsonBody body) {

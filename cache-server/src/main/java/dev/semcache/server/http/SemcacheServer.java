@@ -122,6 +122,7 @@ public final class SemcacheServer implements AutoCloseable {
       }
       cache = new SemanticCache(storage, embedder, clock, workers, !keys.enabled(), config.namespaceDefaults(),
           config.audits().toSettings());
+      cache.analytics().onRecorded(metrics::audit);
       api = new Api(cache, keys, metrics);
       state = Dispatcher.State.READY;
       LOG.info("ready in {} ms: {} entries in {} namespaces, data in {}", (System.nanoTime() - t0) / 1_000_000,

@@ -254,4 +254,27 @@ class AuditApiTest {
     assertThat(gone.status()).isEqualTo(410);
     assertThat(gone.json().get("error").get("message").asText()).contains("before this server started");
   }
+
+  @Test
+  void verdictsOlderThanTheRetentionAreRemovedAndNoLongerCounted() {
+    start();
+    put("faq", Map.of("audit_rate", 1.0, "ttl_s", 60 * 86400, "max_ttl_s", 60 * 86400));
+    s.store("faq", PROMPT, ANSWER);
+    String old = s.lookup("faq", "How can I reset my password?").json().get("lookup_id").asText();
+    assertThat(audit(old, body("namespace", "faq", "verdict", "false_hit")).status()).isEqualTo(201);
+    clock.advance(Duration.ofDays(20));
+    String recent = s.lookup("faq", "How could I reset my password?").json().get("lookup_id").asText();
+    assertThat(audit(recent, body("namespace", "faq", "verdict", "correct")).status()).isEqualTo(201);
+    assertThat(stats("faq").get("audits").get("audited_hits").asLong()).isEqualTo(2);
+
+    clock.advance(Duration.ofDays(11)); // the first verdict is now 31 days old, the second 11
+    assertThat(s.server.cache().analytics().removeExpiredVerdicts()).isEqualTo(1);
+    JsonNode st = stats("faq");
+    assertThat(st.get("audits").get("audited_hits").asLong()).isEqualTo(1);
+    assertThat(st.get("audits").get("false_hits").asLong()).isZero();
+    JsonNode list = s.call("GET", "/v1/namespaces/faq/audits", null).json().get("audits");
+    assertThat(list).hasSize(1);
+    assertThat(list.get(0).get("lookup_id").asText()).isEqualTo(recent);
+    assertThat(s.server.cache().analytics().removeExpiredVerdicts()).isZero();
+  }
 }

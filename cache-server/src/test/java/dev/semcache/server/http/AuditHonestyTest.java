@@ -66,7 +66,7 @@ class AuditHonestyTest {
     Map<String, String> meaningOfPrompt = new HashMap<>();
     List<Query> calibration = new ArrayList<>();
     List<Query> heldBack = new ArrayList<>();
-    AuditConfig audits = new AuditConfig(3600, 200_000, 42);
+    AuditConfig audits = new AuditConfig(3600, 200_000, 42, 30);
     try (TestServer s = new TestServer(TestServer.config(dir, List.of(), HttpConfig.defaults(), audits), new ManualClock())) {
       assertThat(s.call("PUT", "/v1/namespaces/bank", Map.of("threshold", CALIBRATION_THRESHOLD, "audit_rate", 0.5,
           "near_miss_audit_band", 0.15, "target_false_hit_rate", TARGET)).status()).isEqualTo(201);
