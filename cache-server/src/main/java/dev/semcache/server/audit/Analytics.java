@@ -2,8 +2,6 @@ package dev.semcache.server.audit;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.semcache.index.CacheStorage;
 import dev.semcache.index.Entry;
 import dev.semcache.index.NamespaceConfig;
@@ -80,7 +78,7 @@ public final class Analytics implements AutoCloseable {
   private final long startedAtMillis;
   private final Map<String, NamespaceStats> stats = new ConcurrentHashMap<>();
   private final Map<String, AuditCounts> counts = new ConcurrentHashMap<>();
-  private final Cache<String, ServedLookup> remembered;
+  private final RecentLookups remembered;
   private final SplittableRandom seeded;
   private final ScheduledExecutorService flusher;
   private volatile java.util.function.Consumer<AuditRecord> recorded = r -> { };
@@ -96,8 +94,7 @@ public final class Analytics implements AutoCloseable {
     this.settings = settings;
     this.answers = answers;
     this.startedAtMillis = clock.millis();
-    this.remembered = Caffeine.newBuilder().maximumSize(settings.rememberedLookups())
-        .expireAfterWrite(settings.window()).ticker(() -> clock.millis() * 1_000_000L).build();
+    this.remembered = new RecentLookups(settings.rememberedLookups());
     this.seeded = settings.seed() == null ? null : new SplittableRandom(settings.seed());
     load();
     this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -241,8 +238,8 @@ public final class Analytics implements AutoCloseable {
     s.exactHits.increment();
     s.countMinute(now, true);
     s.dirty = true;
-    remembered.put(lookupId, new ServedLookup(namespace, lookupId, ServedLookup.EXACT, 1.0, threshold, prompt,
-        served.prompt(), served.id(), null, false, now));
+    remembered.put(new ServedLookup(namespace, lookupId, ServedLookup.EXACT, 1.0, threshold, null, served.prompt(),
+        served.id(), null, false, now));
   }
 
   /**
@@ -274,8 +271,9 @@ public final class Analytics implements AutoCloseable {
       s.sampled.increment();
     }
     if (hit || sampled) {
-      remembered.put(lookupId, new ServedLookup(namespace, lookupId, hit ? ServedLookup.SEMANTIC : ServedLookup.NEAR_MISS,
-          similarity, threshold, prompt, nearest.prompt(), nearest.id(), nearest.response(), sampled, now));
+      remembered.put(new ServedLookup(namespace, lookupId, hit ? ServedLookup.SEMANTIC : ServedLookup.NEAR_MISS,
+          similarity, threshold, prompt, nearest.prompt(), nearest.id(), sampled ? nearest.response() : null, sampled,
+          now));
     }
     return sampled;
   }
@@ -300,8 +298,8 @@ public final class Analytics implements AutoCloseable {
     if (lookupId == null) {
       return Optional.empty();
     }
-    ServedLookup l = remembered.getIfPresent(lookupId);
-    return l != null && l.sampled() && !l.hit() && l.namespace().equals(namespace) && !l.audited().get()
+    ServedLookup l = remembered.get(lookupId, clock.millis(), settings.window().toMillis());
+    return l != null && l.sampled() && !l.hit() && l.namespace().equals(namespace) && !l.isAudited()
         ? Optional.of(l) : Optional.empty();
   }
 
@@ -339,7 +337,7 @@ public final class Analytics implements AutoCloseable {
 
   private CompletableFuture<AuditRecord> judge(ServedLookup l, NamespaceConfig config, String fresh, Verdict given,
       boolean invalidate) {
-    if (!l.audited().compareAndSet(false, true)) {
+    if (!l.claimAudit()) {
       throw new CacheRequestException(Code.ALREADY_AUDITED, "lookup " + l.lookupId() + " already has its audit verdict");
     }
     CompletableFuture<Judgement> judgement;
@@ -354,7 +352,7 @@ public final class Analytics implements AutoCloseable {
     }
     return judgement.thenApply(j -> record(l, j, invalidate, "audit/")).whenComplete((r, e) -> {
       if (e != null) {
-        l.audited().set(false); // not recorded: the gateway may try again
+        l.releaseAudit(); // not recorded: the gateway may try again
       }
     });
   }
@@ -370,13 +368,13 @@ public final class Analytics implements AutoCloseable {
     if (!l.hit()) {
       throw new CacheRequestException(Code.NOT_A_HIT, "lookup " + lookupId + " was a miss: nothing was served");
     }
-    if (!l.feedbackGiven().compareAndSet(false, true)) {
+    if (!l.claimFeedback()) {
       throw new CacheRequestException(Code.ALREADY_AUDITED, "lookup " + lookupId + " already has its feedback");
     }
     try {
       return record(l, new Judgement(verdict, VerdictSource.FEEDBACK, null), invalidate, "feedback/");
     } catch (RuntimeException e) {
-      l.feedbackGiven().set(false);
+      l.releaseFeedback();
       throw e;
     }
   }
@@ -399,7 +397,7 @@ public final class Analytics implements AutoCloseable {
 
   /** The remembered lookup, or the refusal that says why there is none. */
   private ServedLookup find(String namespace, String lookupId) {
-    ServedLookup l = remembered.getIfPresent(lookupId);
+    ServedLookup l = remembered.get(lookupId, clock.millis(), settings.window().toMillis());
     if (l != null && l.namespace().equals(namespace)) {
       return l;
     }
@@ -416,7 +414,7 @@ public final class Analytics implements AutoCloseable {
     }
     throw new CacheRequestException(Code.LOOKUP_NOT_FOUND, "no lookup " + lookupId + " that may be audited in namespace '"
         + namespace + "' (hits and sampled near misses are remembered for " + settings.window().toSeconds()
-        + " s, at most " + settings.rememberedLookups() + " of them)");
+        + " s, about the last " + remembered.capacity() + " of them)");
   }
 
   /** Audit and feedback records of a namespace, newest first, at most {@code limit}. */

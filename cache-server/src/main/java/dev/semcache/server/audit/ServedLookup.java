@@ -1,30 +1,150 @@
 package dev.semcache.server.audit;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * A lookup remembered for the audit window, so that an audit or a feedback can name it by its id:
- * every hit (feedback may come for any of them) and every near miss sampled for audit.
- *
- * @param kind {@code exact}, {@code semantic} or {@code near_miss}
- * @param similarity of the served (or, for a near miss, the nearest) entry
- * @param sampled whether the answer said {@code audit: true}
+ * every hit (feedback may come for any of them) and every near miss sampled for audit. One small object
+ * per hit: it is made on the exact path, on an event loop. It holds the cached answer only when the
+ * lookup was sampled for audit (a fresh answer is compared with it).
  */
-public record ServedLookup(String namespace, String lookupId, String kind, double similarity, double threshold,
-    String prompt, String matchedPrompt, String entryId, String response, boolean sampled, long atMillis,
-    AtomicBoolean audited, AtomicBoolean feedbackGiven) {
-
+public final class ServedLookup {
   public static final String EXACT = "exact";
   public static final String SEMANTIC = "semantic";
   public static final String NEAR_MISS = "near_miss";
+  private static final int AUDITED = 1;
+  private static final int FEEDBACK = 2;
+  private static final VarHandle STATE;
 
-  public ServedLookup(String namespace, String lookupId, String kind, double similarity, double threshold,
-      String prompt, String matchedPrompt, String entryId, String response, boolean sampled, long atMillis) {
-    this(namespace, lookupId, kind, similarity, threshold, prompt, matchedPrompt, entryId, response, sampled, atMillis,
-        new AtomicBoolean(), new AtomicBoolean());
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(ServedLookup.class, "state", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final String namespace;
+  private final String lookupId;
+  private final String kind;
+  private final double similarity;
+  private final double threshold;
+  private final String prompt;
+  private final String matchedPrompt;
+  private final String entryId;
+  private final String response;
+  private final boolean sampled;
+  private final long atMillis;
+  @SuppressWarnings("unused") // through STATE
+  private volatile int state;
+
+  /**
+   * @param kind {@link #EXACT}, {@link #SEMANTIC} or {@link #NEAR_MISS}
+   * @param similarity of the served (or, for a near miss, the nearest) entry
+   * @param prompt the lookup's prompt, or null for an exact hit (then it is the matched prompt)
+   * @param response the cached answer if sampled, else null
+   * @param sampled whether the answer said {@code audit: true}
+   */
+  public ServedLookup(String namespace, String lookupId, String kind, double similarity, double threshold, String prompt,
+      String matchedPrompt, String entryId, String response, boolean sampled, long atMillis) {
+    this.namespace = namespace;
+    this.lookupId = lookupId;
+    this.kind = kind;
+    this.similarity = similarity;
+    this.threshold = threshold;
+    this.prompt = prompt;
+    this.matchedPrompt = matchedPrompt;
+    this.entryId = entryId;
+    this.response = response;
+    this.sampled = sampled;
+    this.atMillis = atMillis;
+  }
+
+  public String namespace() {
+    return namespace;
+  }
+
+  public String lookupId() {
+    return lookupId;
+  }
+
+  public String kind() {
+    return kind;
+  }
+
+  public double similarity() {
+    return similarity;
+  }
+
+  public double threshold() {
+    return threshold;
+  }
+
+  public String prompt() {
+    return prompt != null ? prompt : matchedPrompt;
+  }
+
+  public String matchedPrompt() {
+    return matchedPrompt;
+  }
+
+  public String entryId() {
+    return entryId;
+  }
+
+  public String response() {
+    return response;
+  }
+
+  public boolean sampled() {
+    return sampled;
+  }
+
+  public long atMillis() {
+    return atMillis;
   }
 
   public boolean hit() {
     return !NEAR_MISS.equals(kind);
+  }
+
+  boolean isAudited() {
+    return ((int) STATE.getVolatile(this) & AUDITED) != 0;
+  }
+
+  /** Marks the audit as taken; false if it already was. */
+  boolean claimAudit() {
+    return claim(AUDITED);
+  }
+
+  void releaseAudit() {
+    release(AUDITED);
+  }
+
+  boolean claimFeedback() {
+    return claim(FEEDBACK);
+  }
+
+  void releaseFeedback() {
+    release(FEEDBACK);
+  }
+
+  private boolean claim(int bit) {
+    int s;
+    do {
+      s = (int) STATE.getVolatile(this);
+      if ((s & bit) != 0) {
+        return false;
+      }
+    } while (!STATE.compareAndSet(this, s, s | bit));
+    return true;
+  }
+
+  private void release(int bit) {
+    int s;
+    do {
+      s = (int) STATE.getVolatile(this);
+    } while (!STATE.compareAndSet(this, s, s & ~bit));
   }
 }
