@@ -277,4 +277,41 @@ class AuditApiTest {
     assertThat(list.get(0).get("lookup_id").asText()).isEqualTo(recent);
     assertThat(s.server.cache().analytics().removeExpiredVerdicts()).isZero();
   }
+
+  @Test
+  void keysDecideWhoMayAuditAndAnotherTenantsLookupIsUnknownToIt() {
+    s = new TestServer(TestServer.config(dir, java.util.List.of(TestServer.key("ops", "admin-secret", "admin", "*"),
+        TestServer.key("faq-gw", "faq-writer", "write", "faq"), TestServer.key("faq-ro", "faq-reader", "read", "faq"),
+        TestServer.key("shop-gw", "shop-writer", "write", "shop")), dev.semcache.server.config.HttpConfig.defaults()), clock);
+    for (String ns : new String[] {"faq", "shop"}) {
+      assertThat(s.call("PUT", "/v1/namespaces/" + ns, Map.of("audit_rate", 1.0), "admin-secret").status()).isEqualTo(201);
+    }
+    assertThat(s.call("POST", "/v1/entries", body("namespace", "faq", "prompt", PROMPT, "response", ANSWER), "faq-writer")
+        .status()).isEqualTo(201);
+    s.refresh();
+    Response hit = s.call("POST", "/v1/lookup", body("namespace", "faq", "prompt", "How can I reset my password?"),
+        "faq-reader");
+    assertThat(hit.json().get("audit").asBoolean()).isTrue();
+    String id = hit.json().get("lookup_id").asText();
+
+    assertThat(s.call("POST", "/v1/audits/" + id, body("namespace", "faq", "verdict", "correct"), null).status())
+        .isEqualTo(401);
+    assertThat(s.call("POST", "/v1/audits/" + id, body("namespace", "faq", "verdict", "correct"), "faq-reader").status())
+        .as("read keys look up; audits need write").isEqualTo(403);
+    assertThat(s.call("POST", "/v1/audits/" + id, body("namespace", "faq", "verdict", "correct"), "shop-writer").status())
+        .isEqualTo(403);
+    Response foreign = s.call("POST", "/v1/audits/" + id, body("namespace", "shop", "verdict", "false_hit"), "shop-writer");
+    assertThat(foreign.status()).as("faq's lookup does not exist for shop").isEqualTo(404);
+    assertThat(s.call("POST", "/v1/feedback", body("namespace", "shop", "lookup_id", id, "verdict", "false_hit",
+        "invalidate", true), "shop-writer").status()).isEqualTo(404);
+    assertThat(s.call("GET", "/v1/namespaces/faq/audits", null, "shop-writer").status()).isEqualTo(403);
+    assertThat(s.call("GET", "/v1/namespaces/faq/analysis", null, "shop-writer").status()).isEqualTo(403);
+    assertThat(s.call("GET", "/v1/namespaces/faq/stats", null, "faq-reader").json().get("audits").get("audited").asLong())
+        .isZero();
+
+    assertThat(s.call("POST", "/v1/audits/" + id, body("namespace", "faq", "verdict", "correct"), "faq-writer").status())
+        .isEqualTo(201);
+    assertThat(s.call("GET", "/v1/namespaces/shop/audits", null, "shop-writer").json().get("audits")).isEmpty();
+    assertThat(s.call("GET", "/v1/namespaces/faq/audits", null, "faq-reader").json().get("audits")).hasSize(1);
+  }
 }
