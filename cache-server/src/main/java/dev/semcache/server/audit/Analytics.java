@@ -330,8 +330,8 @@ public final class Analytics implements AutoCloseable {
           LOG.warn("audit of near miss {} by its store failed: {}", nearMiss.lookupId(), e.toString());
         }
       });
-    } catch (CacheRequestException e) {
-      LOG.debug("near miss {} not audited by its store: {}", nearMiss.lookupId(), e.getMessage());
+    } catch (RuntimeException e) { // already audited, or the embedding queue is full: the store stands
+      LOG.debug("near miss {} not audited by its store: {}", nearMiss.lookupId(), e.toString());
     }
   }
 
@@ -347,8 +347,13 @@ public final class Analytics implements AutoCloseable {
       judgement = CompletableFuture.completedFuture(new Judgement(Verdict.CORRECT, VerdictSource.IDENTICAL, null));
     } else {
       double bar = config.answerThreshold();
-      judgement = answers.between(fresh, l.response()).thenApply(sim -> new Judgement(
-          sim >= bar ? Verdict.CORRECT : Verdict.FALSE_HIT, VerdictSource.ANSWER_SIMILARITY, sim));
+      try {
+        judgement = answers.between(fresh, l.response()).thenApply(sim -> new Judgement(
+            sim >= bar ? Verdict.CORRECT : Verdict.FALSE_HIT, VerdictSource.ANSWER_SIMILARITY, sim));
+      } catch (RuntimeException e) { // refused at once (embedding queue full): not recorded, may be retried
+        l.releaseAudit();
+        throw e;
+      }
     }
     return judgement.thenApply(j -> record(l, j, invalidate, "audit/")).whenComplete((r, e) -> {
       if (e != null) {

@@ -88,15 +88,23 @@ public final class ThresholdCurve {
           audited = Math.max(audited, p.rate().trials());
         }
       }
-      return "No threshold down to " + round(floor) + " has a false-hit rate whose 95% upper bound is under " + pct
-          + " yet (" + audited + " audits at most per threshold; with no false hits at all, about "
-          + (long) Math.ceil(3.7 / target) + " are needed). Keep auditing.";
+      return "No threshold down to " + round(Math.max(floor, LOW)) + " has a false-hit rate whose 95% upper bound is at"
+          + " or under " + pct + " yet (" + audited + " audits at most per threshold; with no false hits at all, "
+          + auditsNeeded(target) + " are needed). Keep auditing.";
     }
     Point p = points.stream().filter(x -> x.threshold() == recommended).findFirst().orElseThrow();
     return String.format(java.util.Locale.ROOT,
-        "%.3f is the lowest threshold whose false-hit rate is under %s with 95%% confidence (%d false of %d audited,"
+        "%.3f is the lowest threshold whose false-hit rate is at or under %s with 95%% confidence (%d false of %d audited,"
             + " upper bound %s); it would answer %s of lookups from the cache.",
         recommended, pct, p.rate().successes(), p.rate().trials(), percent(p.rate().upper()), percent(p.hitRate()));
+  }
+
+  /**
+   * Audits without a single false hit that bring the Clopper-Pearson 95% upper bound to {@code target}:
+   * the bound of 0 in n is {@code 1 - 0.025^(1/n)}.
+   */
+  static long auditsNeeded(double target) {
+    return (long) Math.ceil(Math.log(0.025) / Math.log(1 - target) - 1e-9);
   }
 
   static String percent(double x) {

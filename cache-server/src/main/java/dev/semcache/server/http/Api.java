@@ -147,7 +147,7 @@ final class Api {
       if (r.hit()) {
         Entry e = r.entry();
         g.writeStringField("response", e.response());
-        g.writeNumberField("similarity", r.similarity());
+        g.writeNumberField("similarity", Math.min(1f, r.similarity())); // float rounding can give 1.0000001
         g.writeStringField("matched_prompt", e.prompt());
         g.writeStringField("entry_id", e.id());
         g.writeNumberField("age_s", Math.max(0, (cache.clock().millis() - e.createdAtMillis()) / 1000));
@@ -162,7 +162,7 @@ final class Api {
       } else if (Float.isNaN(r.similarity())) {
         g.writeNullField("nearest_similarity");
       } else {
-        g.writeNumberField("nearest_similarity", r.similarity());
+        g.writeNumberField("nearest_similarity", Math.min(1f, r.similarity()));
         if (r.nearest() != null) {
           g.writeStringField("nearest_entry_id", r.nearest().id());
           g.writeStringField("nearest_prompt", r.nearest().prompt());

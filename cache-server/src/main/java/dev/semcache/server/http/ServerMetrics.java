@@ -38,6 +38,8 @@ final class ServerMetrics {
   private final Counter requests;
   private final Histogram requestSeconds;
   private Histogram auditSimilarity;
+  private Counter audits;
+  private Counter feedback;
   final AtomicInteger inFlight = new AtomicInteger();
   /** Label children of the hot path, looked up once: {@code labelValues} allocates on every call. */
   private final java.util.Map<String, io.prometheus.metrics.core.datapoints.CounterDataPoint[]> lookupsByNamespace =
@@ -110,27 +112,14 @@ final class ServerMetrics {
 
   /** Audit, feedback and false-hit-rate families: read from the durable analytics when scraped. */
   private void registerAudits(Supplier<SemanticCache> cache) {
-    CounterWithCallback.builder().name("semcache_audits")
-        .help("Audit verdicts by namespace, kind (hit: a served semantic hit; near_miss: the nearest entry of a miss)"
-            + " and verdict; durable across restarts")
-        .labelNames("namespace", "kind", "verdict").callback(cb -> ifReady(cache, c -> {
-          for (String ns : c.namespaces()) {
-            AuditCounts a = c.analytics().counts(ns);
-            cb.call(a.hitsJudgedCorrect(), ns, "hit", "correct");
-            cb.call(a.hitsJudgedFalse(), ns, "hit", "false_hit");
-            cb.call(a.nearMissesAudited() - a.nearMissesJudgedFalse(), ns, "near_miss", "correct");
-            cb.call(a.nearMissesJudgedFalse(), ns, "near_miss", "false_hit");
-          }
-        })).register(registry);
-    CounterWithCallback.builder().name("semcache_feedback")
-        .help("Feedback on served hits by namespace and verdict (not part of the false-hit-rate estimate)")
-        .labelNames("namespace", "verdict").callback(cb -> ifReady(cache, c -> {
-          for (String ns : c.namespaces()) {
-            AuditCounts a = c.analytics().counts(ns);
-            cb.call(a.feedbackCorrect(), ns, "correct");
-            cb.call(a.feedbackFalse(), ns, "false_hit");
-          }
-        })).register(registry);
+    audits = Counter.builder().name("semcache_audits")
+        .help("Audit verdicts recorded since this process started, by namespace, kind (hit: a served semantic hit;"
+            + " near_miss: the nearest entry of a miss) and verdict")
+        .labelNames("namespace", "kind", "verdict").register(registry);
+    feedback = Counter.builder().name("semcache_feedback")
+        .help("Feedback on served hits recorded since this process started, by namespace and verdict (not part of"
+            + " the false-hit-rate estimate)")
+        .labelNames("namespace", "verdict").register(registry);
     CounterWithCallback.builder().name("semcache_audit_samples")
         .help("Lookups whose answer asked for an audit (semantic hits and near misses), by namespace")
         .labelNames("namespace").callback(cb -> ifReady(cache, c -> {
@@ -149,6 +138,13 @@ final class ServerMetrics {
               cb.call(p.lower(), ns, "lower");
               cb.call(p.upper(), ns, "upper");
             }
+          }
+        })).register(registry);
+    GaugeWithCallback.builder().name("semcache_target_false_hit_rate")
+        .help("The false-hit rate the namespace accepts (target_false_hit_rate), for the recommended threshold")
+        .labelNames("namespace").callback(cb -> ifReady(cache, c -> {
+          for (String ns : c.namespaces()) {
+            cb.call(c.namespaceConfig(ns).targetFalseHitRate(), ns);
           }
         })).register(registry);
     GaugeWithCallback.builder().name("semcache_threshold").help("The namespace's similarity threshold")
@@ -174,7 +170,10 @@ final class ServerMetrics {
   }
 
   void audit(AuditRecord r) {
-    if (!r.isFeedback()) {
+    if (r.isFeedback()) {
+      feedback.labelValues(r.namespace(), r.verdict()).inc();
+    } else {
+      audits.labelValues(r.namespace(), r.kind(), r.verdict()).inc();
       auditSimilarity.labelValues(r.namespace(), r.verdict()).observe(r.similarity());
     }
   }
