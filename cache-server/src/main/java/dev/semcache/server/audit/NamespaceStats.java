@@ -197,12 +197,8 @@ public final class NamespaceStats {
     n.stores.add(s.stores());
     n.sampled.add(s.sampled());
     n.auditFloor = s.auditFloor() == null ? Double.NaN : s.auditFloor();
-    long[] h = SimilarityHistogram.of(s.hits()).counts();
-    long[] m = SimilarityHistogram.of(s.missesNearest()).counts();
-    for (int i = 0; i < SimilarityHistogram.BINS; i++) {
-      n.hits.addCount(i, h[i]);
-      n.missed.addCount(i, m[i]);
-    }
+    n.hits.addAll(s.hits());
+    n.missed.addAll(s.missesNearest());
     for (long[] minute : s.minutes()) {
       int slot = (int) (minute[0] % MINUTES);
       n.minuteTag.set(slot, minute[0]);

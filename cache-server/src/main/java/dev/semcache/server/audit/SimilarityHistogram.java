@@ -16,16 +16,14 @@ public final class SimilarityHistogram {
 
   public SimilarityHistogram() {}
 
-  /** A histogram holding these counts (as stored). */
-  public static SimilarityHistogram of(long[] stored) {
+  /** Adds stored counts, bin by bin. */
+  void addAll(long[] stored) {
     if (stored.length != BINS) {
       throw new IllegalArgumentException("a similarity histogram has " + BINS + " bins; got " + stored.length);
     }
-    SimilarityHistogram h = new SimilarityHistogram();
     for (int i = 0; i < BINS; i++) {
-      h.counts.set(i, stored[i]);
+      counts.addAndGet(i, stored[i]);
     }
-    return h;
   }
 
   /** The bin of a similarity. */

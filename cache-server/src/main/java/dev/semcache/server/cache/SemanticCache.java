@@ -16,10 +16,8 @@ import dev.semcache.server.audit.Verdict;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
@@ -301,13 +299,8 @@ public final class SemanticCache implements AutoCloseable {
 
   /** Similarity of two answers: both embedded (a long one by its first tokens), then their dot product. */
   private CompletableFuture<Double> answerSimilarity(String a, String b) {
-    return embedder.submit(embedder.tokenize(a)).thenCombine(embedder.submit(embedder.tokenize(b)), (x, y) -> {
-      double dot = 0;
-      for (int i = 0; i < x.length; i++) {
-        dot += (double) x[i] * y[i];
-      }
-      return dot;
-    });
+    return embedder.submit(embedder.tokenize(a)).thenCombine(embedder.submit(embedder.tokenize(b)),
+        (x, y) -> (double) dev.semcache.embedding.Vectors.dot(x, y));
   }
 
   /** Writes the statistics; the storage is closed by its owner afterwards. */
