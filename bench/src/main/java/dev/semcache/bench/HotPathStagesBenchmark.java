@@ -173,6 +173,7 @@ public class HotPathStagesBenchmark {
     matchedIds = new ArrayList<>();
     bodies = new ArrayList<>();
     semanticAnswers = new ArrayList<>();
+    int onSource = 0;
     for (int i = 0; i < SEMANTIC_CANDIDATES; i++) {
       String altered = LoadPrompts.altered(exactPrompts.get(i), i);
       TokenizedText tokens = embedder.tokenize(altered);
@@ -192,6 +193,9 @@ public class HotPathStagesBenchmark {
         throw new IllegalStateException("expected a semantic hit for '" + altered + "'; got " + r.kind());
       }
       semanticAnswers.add(r);
+      if (r.entry().prompt().equals(exactPrompts.get(i))) {
+        onSource++;
+      }
     }
     if (semanticPrompts.size() < SEMANTIC_CANDIDATES / 2) {
       throw new IllegalStateException("only " + semanticPrompts.size() + " of " + SEMANTIC_CANDIDATES
@@ -213,7 +217,8 @@ public class HotPathStagesBenchmark {
           () -> new IllegalStateException("a stored prompt was not an exact hit in memory"));
       exactAnswers.add(r);
     }
-    System.err.printf("%d of %d altered prompts are semantic hits%n", semanticPrompts.size(), SEMANTIC_CANDIDATES);
+    System.err.printf("%d of %d altered prompts are semantic hits, %d of them on the prompt they were made from%n",
+        semanticPrompts.size(), SEMANTIC_CANDIDATES, onSource);
   }
 
   /** Stores the entries with their corpus vectors and writes the heap they took ({@link #writeMemory}). */
