@@ -112,6 +112,11 @@ final class LoadPrompts {
     return (long) missBase.size() * (TEMPLATES.size() + 1);
   }
 
+  /** Prompt {@code p} lightly altered by template {@code variant mod T}: distinct text that should still hit. */
+  static String altered(String p, int variant) {
+    return TEMPLATES.get(Math.floorMod(variant, TEMPLATES.size())).apply(p);
+  }
+
   private static String cycled(List<String> base, long i) {
     int n = base.size();
     int round = (int) ((i / n) % (TEMPLATES.size() + 1));

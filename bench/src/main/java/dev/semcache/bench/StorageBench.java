@@ -10,28 +10,38 @@ import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
+import java.util.LinkedHashMap;
 import java.util.stream.Stream;
 
 /**
  * {@code ./semcache bench storage [ENTRIES]}: the whole storage (RocksDB + Lucene) on real embeddings:
  * store throughput, bytes per entry on disk, time to reopen cleanly, and time to rebuild the index from
- * the store after it is deleted. Prints one properties block; progress goes to stderr.
+ * the store after it is deleted. Prints one properties block (with the machine: the sizing report reads it
+ * from {@code bench/results/storage-DATE.properties}); progress goes to stderr.
  */
 final class StorageBench {
   private StorageBench() {}
 
   static void run(int entries) throws Exception {
+    measure(entries).forEach((k, v) -> System.out.println(k + "=" + v));
+  }
+
+  /** The figures, in order, with the machine they were measured on. */
+  static Map<String, String> measure(int entries) throws Exception {
     VectorCorpus corpus = VectorCorpus.load(dev.semcache.embedding.ModelSpec.DEFAULT);
     List<float[]> vectors = corpus.vectors(entries, 0);
     Path dir = Files.createTempDirectory("semcache-storage-bench");
     StorageOptions options = StorageOptions.defaults();
     try {
+      long payloadBytes = 0;
       long start = System.nanoTime();
       try (CacheStorage s = CacheStorage.open(dir, options, InstantSource.system())) {
         long last = start;
         for (int i = 0; i < entries; i++) {
-          s.store("bench", Scope.EMPTY, "prompt number " + i, "response number " + i + " of some length", vectors.get(i),
-              null, Map.of());
+          String prompt = "prompt number " + i;
+          String response = "response number " + i + " of some length";
+          payloadBytes += prompt.length() + response.length();
+          s.store("bench", Scope.EMPTY, prompt, response, vectors.get(i), null, Map.of());
           long now = System.nanoTime();
           if (now - last > 10_000_000_000L) {
             System.err.printf("  stored %d / %d (%.0f/s)%n", i, entries, i / ((now - start) / 1e9));
@@ -55,10 +65,20 @@ final class StorageBench {
         }
       }
       double rebuildSeconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf("entries=%d%nstores_per_s=%.0f%nstore_bytes_per_entry=%.0f%nindex_bytes_per_entry=%.0f%n"
-              + "reopen_s=%.2f%nrebuild_s=%.1f%nrebuild_entries_per_s=%.0f%n",
-          entries, entries / storeSeconds, storeBytes / (double) entries, indexBytes / (double) entries,
-          reopenSeconds, rebuildSeconds, entries / rebuildSeconds);
+      Map<String, String> p = new LinkedHashMap<>();
+      p.put("entries", Integer.toString(entries));
+      p.put("stores_per_s", String.format("%.0f", entries / storeSeconds));
+      p.put("store_bytes_per_entry", String.format("%.0f", storeBytes / (double) entries));
+      p.put("index_bytes_per_entry", String.format("%.0f", indexBytes / (double) entries));
+      p.put("payload_bytes_per_entry", String.format("%.0f", payloadBytes / (double) entries));
+      p.put("reopen_s", String.format("%.2f", reopenSeconds));
+      p.put("rebuild_s", String.format("%.1f", rebuildSeconds));
+      p.put("rebuild_entries_per_s", String.format("%.0f", entries / rebuildSeconds));
+      p.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
+      p.put("java", System.getProperty("java.version"));
+      p.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+      p.put("date", java.time.Instant.now().toString());
+      return p;
     } finally {
       Directories.deleteRecursively(dir);
     }

@@ -35,10 +35,29 @@ final class VectorCorpus {
 
   final List<float[]> real;
   final int dimension;
+  private final int count;
 
   private VectorCorpus(List<float[]> real) {
     this.real = real;
     this.dimension = real.get(0).length;
+    this.count = real.size();
+  }
+
+  /**
+   * The sentence of each vector of {@link #real}, in the same order: {@link #build} embeds {@link
+   * SharedDatasets#allSentences} in order and {@link #load} shuffles with the same seed, so the same
+   * permutation applies to both lists.
+   *
+   * @throws IllegalStateException if the datasets no longer hold the sentences the corpus was made from
+   */
+  List<String> sentences() {
+    List<String> s = new ArrayList<>(SharedDatasets.allSentences());
+    if (s.size() != count) {
+      throw new IllegalStateException("the corpus holds " + count + " vectors but the datasets " + s.size()
+          + " sentences; remake it with './semcache bench corpus'");
+    }
+    Collections.shuffle(s, new Random(42));
+    return s;
   }
 
   static Path file(String model) {
