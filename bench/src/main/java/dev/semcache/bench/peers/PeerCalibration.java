@@ -11,11 +11,15 @@ import java.util.List;
 import java.util.Properties;
 
 /**
- * {@code ./semcache bench peers [SIZES]}: for each size (default 10000,100000), builds exact search, Lucene
+ * {@code ./semcache bench peers [SIZES [M [INDEXES]]]}: for each size (default 10000,100000), builds exact search, Lucene
  * HNSW and jvector over the same corpus vectors, then finds for each recall target the narrowest search
  * width at which each index's mean recall@10 over the 200 held-out queries reaches it (or, where no width up to
  * 1024 does, the widest, marked {@code reached=false}), and writes widths,
  * recalls, build times and sizes to {@value #FILE} for {@link IndexPeersBenchmark} to time.
+ *
+ * <p>{@code M} (default 16, semcache's) tries another graph degree; its figures then go to a file of their own
+ * ({@code peers-calibration-mM-b100.properties}), which the benchmark does not read. {@code INDEXES}: a comma
+ * list of {@code lucene}, {@code jvector} (default both).
  *
  * <p>Needs {@code ./semcache bench corpus} first. Builds run in one thread each (about two minutes at 100k).
  */
@@ -36,6 +40,15 @@ public final class PeerCalibration {
     for (String s : (args.length > 0 ? args[0] : "10000,100000").split(",")) {
       sizes.add(Integer.parseInt(s.trim()));
     }
+    GraphParams params = args.length > 1 ? new GraphParams(Integer.parseInt(args[1]), GraphParams.SEMCACHE.beamWidth())
+        : GraphParams.SEMCACHE;
+    List<PeerKind> kinds = new ArrayList<>();
+    for (String s : (args.length > 2 ? args[2] : "lucene,jvector").split(",")) {
+      kinds.add(PeerKind.parse(s));
+    }
+    // another graph than semcache's is an experiment: its figures go beside, not into, what the benchmark reads
+    Path file = Path.of(params.equals(GraphParams.SEMCACHE) ? FILE
+        : FILE.replace(".properties", "-m" + params.m() + "-b" + params.beamWidth() + ".properties"));
     VectorCorpus corpus = VectorCorpus.load(ModelSpec.DEFAULT);
     List<float[]> queries = corpus.queries(QUERIES);
     Path workDir = workDir();
@@ -43,17 +56,17 @@ public final class PeerCalibration {
     out.setProperty("date", Instant.now().toString());
     out.setProperty("k", Integer.toString(K));
     out.setProperty("queries", Integer.toString(QUERIES));
-    out.setProperty("graph", GraphParams.SEMCACHE.toString());
+    out.setProperty("graph", params.toString());
     System.out.printf("| entries | index | build s | bytes/vector | target | width | recall@10 |%n|---:|---|---:|---:|---:|---:|---:|%n");
     for (int size : sizes) {
       List<float[]> vectors = corpus.vectors(size, QUERIES);
       System.err.printf("%d vectors: exact truth for %d queries%n", size, QUERIES);
       int[][] truth = Recall.truth(vectors, queries, K);
       out.setProperty(size + ".exact.bytes_per_vector", Integer.toString(corpus.dimension * Float.BYTES));
-      for (PeerKind kind : List.of(PeerKind.LUCENE, PeerKind.JVECTOR)) {
+      for (PeerKind kind : kinds) {
         System.err.printf("%d vectors: building %s%n", size, kind.label());
         long start = System.nanoTime();
-        try (KnnIndex index = kind.open(vectors, workDir, GraphParams.SEMCACHE, true)) {
+        try (KnnIndex index = kind.open(vectors, workDir, params, true)) {
           double buildSeconds = (System.nanoTime() - start) / 1e9;
           String prefix = size + "." + kind.label() + ".";
           out.setProperty(prefix + "index", index.toString());
@@ -82,7 +95,6 @@ public final class PeerCalibration {
         }
       }
     }
-    Path file = Path.of(FILE);
     Files.createDirectories(file.getParent());
     try (var w = Files.newBufferedWriter(file)) {
       out.store(w, "PeerCalibration: per index and recall target, the narrowest width reaching it (reached=false: the widest tried)");
