@@ -8,7 +8,9 @@ import java.util.Arrays;
  * measures the whole storage ({@link StorageBench}); {@code load [OPTIONS]} puts semcache under HTTP load
  * ({@link LoadGenerator}, {@code load --help} lists the options); {@code stages FILE.json} prints the table of a
  * {@link HotPathStagesBenchmark} result; {@code size [OPTIONS]} is the sizing report ({@link SizeCommand},
- * {@code size --help}); anything else goes to JMH
+ * {@code size --help}); {@code peers [SIZES]} calibrates the index peers for a recall target and
+ * {@code peers-summary FILE.json} prints their table ({@link dev.semcache.bench.peers.IndexPeersBenchmark});
+ * anything else goes to JMH
  * itself ({@code -l} lists the benchmarks, {@code -h} its options).
  */
 public final class BenchMain {
@@ -25,6 +27,10 @@ public final class BenchMain {
       StageTable.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("size")) {
       System.exit(new picocli.CommandLine(new SizeCommand()).execute(Arrays.copyOfRange(args, 1, args.length)));
+    } else if (args.length > 0 && args[0].equals("peers")) {
+      dev.semcache.bench.peers.PeerCalibration.main(Arrays.copyOfRange(args, 1, args.length));
+    } else if (args.length > 0 && args[0].equals("peers-summary")) {
+      dev.semcache.bench.peers.PeersSummary.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("corpus")) {
       VectorCorpus.build(args.length > 1 ? args[1] : dev.semcache.embedding.ModelSpec.DEFAULT);
     } else {

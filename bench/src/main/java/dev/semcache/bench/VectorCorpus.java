@@ -30,11 +30,11 @@ import java.util.concurrent.CompletableFuture;
  * [0.6, 0.9], so each synthetic vector sits near a real one (like a rewording) without duplicating it.
  * They are labelled as such in every report; recall on them is a proxy, not a measurement on real text.
  */
-final class VectorCorpus {
+public final class VectorCorpus {
   private static final int MAGIC = 0x53434331;
 
   final List<float[]> real;
-  final int dimension;
+  public final int dimension;
   private final int count;
 
   private VectorCorpus(List<float[]> real) {
@@ -64,7 +64,7 @@ final class VectorCorpus {
     return Path.of(System.getProperty("semcache.bench.dir", "bench/target"), "corpus-" + model + ".bin");
   }
 
-  static VectorCorpus load(String model) throws IOException {
+  public static VectorCorpus load(String model) throws IOException {
     Path f = file(model);
     if (!Files.isRegularFile(f)) {
       throw new IllegalStateException(f.toAbsolutePath() + " is missing; make it first with './semcache bench corpus'");
@@ -89,12 +89,12 @@ final class VectorCorpus {
   }
 
   /** The first {@code n} real vectors are held back as queries; these are never indexed. */
-  List<float[]> queries(int n) {
+  public List<float[]> queries(int n) {
     return real.subList(0, n);
   }
 
   /** {@code n} vectors to index: real ones (past the queries) first, then mixtures. */
-  List<float[]> vectors(int n, int heldBack) {
+  public List<float[]> vectors(int n, int heldBack) {
     List<float[]> pool = real.subList(heldBack, real.size());
     List<float[]> out = new ArrayList<>(n);
     out.addAll(pool.subList(0, Math.min(n, pool.size())));
