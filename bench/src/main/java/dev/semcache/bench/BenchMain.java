@@ -6,7 +6,8 @@ import java.util.Arrays;
  * Main class of {@code benchmarks.jar}: {@code summary FILE.json} prints the table of a JMH result file;
  * {@code corpus [MODEL]} embeds the shared datasets for the index benchmarks; {@code storage [ENTRIES]}
  * measures the whole storage ({@link StorageBench}); {@code load [OPTIONS]} puts semcache under HTTP load
- * ({@link LoadGenerator}, {@code load --help} lists the options); anything else goes to JMH
+ * ({@link LoadGenerator}, {@code load --help} lists the options); {@code accuracy [OPTIONS]} measures hit rate
+ * and false-hit rate against the threshold on labelled data ({@link AccuracyBench}); anything else goes to JMH
  * itself ({@code -l} lists the benchmarks, {@code -h} its options).
  */
 public final class BenchMain {
@@ -19,6 +20,8 @@ public final class BenchMain {
       StorageBench.run(args.length > 1 ? Integer.parseInt(args[1]) : 100_000);
     } else if (args.length > 0 && args[0].equals("load")) {
       LoadGenerator.main(Arrays.copyOfRange(args, 1, args.length));
+    } else if (args.length > 0 && args[0].equals("accuracy")) {
+      AccuracyBench.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("corpus")) {
       VectorCorpus.build(args.length > 1 ? args[1] : dev.semcache.embedding.ModelSpec.DEFAULT);
     } else {
