@@ -26,8 +26,8 @@ import java.util.TreeSet;
 
 /**
  * {@code ./semcache bench accuracy [OPTIONS]}: hit rate and false-hit rate against the threshold, on the
- * labelled public datasets of ../shared/data, through the real core ({@link CoreEvaluator}) with each
- * model, beside an exact-match cache ({@link ExactMatchCache}) on the same traffic, and GPTCache's own
+ * labelled public datasets of ../shared/data, through the real core ({@link InProcessCache}, or a running
+ * server with {@code --url}: {@link HttpCache}) with each model ({@link AccuracyRunner}), beside an exact-match cache ({@link ExactMatchCache}) on the same traffic, and GPTCache's own
  * benchmark procedure on its own fixture. Definitions and results: bench/README.md, section Accuracy.
  */
 final class AccuracyBench {
@@ -41,7 +41,7 @@ final class AccuracyBench {
   private AccuracyBench() {}
 
   record Options(List<String> models, List<String> datasets, int pawsPairs, int bankingPerIntent, int clincPerIntent,
-      int clincOos, int holdOutEvery, double zipf, long seed, Path pairsFile, Path outDir) {}
+      int clincOos, int holdOutEvery, double zipf, long seed, Path pairsFile, Path outDir, String url, String key) {}
 
   static final String USAGE = """
       usage: ./semcache bench accuracy [OPTIONS]
@@ -56,6 +56,10 @@ final class AccuracyBench {
         --seed N               seed of every sample and of the stream (default 6)
         --pairs FILE           also evaluate a generic pairs file (TSV text_a,text_b,label or JSONL)
         --out-dir DIR          where the CSV, HTML and summary go (default bench/results/accuracy)
+        --url URL              run the traffic against this running server instead of the core in process;
+                               --models must then name the one model it runs (the stream is not rerun
+                               with misses stored: each stored miss would wait for the index refresh)
+        --key KEY              API key for --url (default: the SEMCACHE_API_KEY environment variable)
       """;
 
   static void main(String[] args) throws Exception {
@@ -87,6 +91,8 @@ final class AccuracyBench {
     long seed = 6;
     Path pairsFile = null;
     Path outDir = defaultOutDir();
+    String url = null;
+    String key = System.getenv("SEMCACHE_API_KEY");
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String value = null;
@@ -132,6 +138,8 @@ final class AccuracyBench {
           case "--seed" -> seed = Long.parseLong(value);
           case "--pairs" -> pairsFile = Path.of(value);
           case "--out-dir" -> outDir = Path.of(value);
+          case "--url" -> url = value;
+          case "--key" -> key = value;
           default -> throw new IllegalArgumentException("unknown option " + a);
         }
       } catch (NumberFormatException e) {
@@ -141,7 +149,11 @@ final class AccuracyBench {
     if (models.isEmpty()) {
       throw new IllegalArgumentException("--models must not be empty");
     }
-    return new Options(models, datasets, pawsPairs, bankingPerIntent, clincPerIntent, clincOos, holdOutEvery, zipf, seed, pairsFile, outDir);
+    if (url != null && models.size() != 1) {
+      throw new IllegalArgumentException("--url needs --models to name the one model the server runs; models=" + models);
+    }
+    return new Options(models, datasets, pawsPairs, bankingPerIntent, clincPerIntent, clincOos, holdOutEvery, zipf, seed,
+        pairsFile, outDir, url, key);
   }
 
   private static int positive(String name, int v) {
@@ -249,27 +261,32 @@ final class AccuracyBench {
       long modelStart = System.nanoTime();
       log.printf("model %s%n", model);
       Path dir = Files.createTempDirectory("semcache-accuracy");
-      try (ParallelEmbedder embedder = ParallelEmbedder.open(ModelSpec.named(model), OnnxOptions.defaults(),
-          ParallelOptions.defaults());
-           CoreEvaluator core = new CoreEvaluator(embedder, dir)) {
+      ParallelEmbedder embedder = o.url() == null ? ParallelEmbedder.open(ModelSpec.named(model), OnnxOptions.defaults(),
+          ParallelOptions.defaults()) : null;
+      try (CacheUnderTest cache = o.url() == null ? new InProcessCache(embedder, dir) : new HttpCache(o.url(), o.key())) {
+        AccuracyRunner runner = new AccuracyRunner(cache);
+        String prefix = o.url() == null ? "" : "accuracy-" + System.currentTimeMillis() + "-";
         for (Map.Entry<String, List<LabelledPairs.Pair>> e : t.pairs().entrySet()) {
-          curves.add(AccuracyCurve.of(e.getKey(), model, core.pairs(namespace(e.getKey()), e.getValue())));
+          curves.add(AccuracyCurve.of(e.getKey(), model, runner.pairs(prefix + namespace(e.getKey()), e.getValue())));
         }
         for (Map.Entry<String, QueryStream> e : t.streams().entrySet()) {
-          AccuracyCurve c = AccuracyCurve.of(e.getKey(), model, core.stream(namespace(e.getKey()), e.getValue()));
+          AccuracyCurve c = AccuracyCurve.of(e.getKey(), model, runner.stream(prefix + namespace(e.getKey()), e.getValue()));
           curves.add(c);
           Confusion target = c.lowestMeeting(STORING_TARGET);
-          if (target != null) {
-            List<Outcome> run = core.streamStoringMisses(namespace(e.getKey()) + "-stored", e.getValue(), target.threshold());
+          if (target != null && o.url() == null) {
+            List<Outcome> run = runner.streamStoringMisses(namespace(e.getKey()) + "-stored", e.getValue(), target.threshold());
             storing.add(new StoringRun(e.getKey(), model, target.threshold(), Confusion.at(target.threshold(), run)));
           }
         }
         if (t.gptcache() != null) {
-          CoreEvaluator.GptcacheOutcomes g = core.gptcache("gptcache", t.gptcache());
+          AccuracyRunner.GptcacheOutcomes g = runner.gptcache(prefix + "gptcache", t.gptcache());
           curves.add(AccuracyCurve.of("gptcache", model, g.byRow()));
           gptcacheByText.put(model, AccuracyCurve.of("gptcache", model, g.byOriginText()));
         }
       } finally {
+        if (embedder != null) {
+          embedder.close();
+        }
         Directories.deleteRecursively(dir);
       }
       log.printf(Locale.ROOT, "model %s done in %.0f s%n", model, (System.nanoTime() - modelStart) / 1e9);
@@ -298,8 +315,9 @@ final class AccuracyBench {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     PrintStream summary = new PrintStream(buffer, true, StandardCharsets.UTF_8);
     String when = LocalDate.now().toString();
-    summary.printf(Locale.ROOT, "## Accuracy run %s: %d cores, %s, %.0f s in all%n", when,
-        Runtime.getRuntime().availableProcessors(), "JDK " + Runtime.version(), r.seconds());
+    summary.printf(Locale.ROOT, "## Accuracy run %s: %d cores, %s, %.0f s in all%s%n", when,
+        Runtime.getRuntime().availableProcessors(), "JDK " + Runtime.version(), r.seconds(),
+        o.url() == null ? "" : ", against the server at " + o.url());
     summary.println();
     summary.println("Traffic: " + describe(o, t));
     summary.println();

@@ -2,20 +2,8 @@ package dev.semcache.bench;
 
 import dev.semcache.bench.AccuracyDatasets.Labelled;
 import dev.semcache.bench.AccuracyDatasets.MockPair;
-import dev.semcache.embedding.ParallelEmbedder;
-import dev.semcache.index.CacheStorage;
-import dev.semcache.index.NamespaceConfig;
-import dev.semcache.index.PromptOverflow;
 import dev.semcache.index.Scope;
-import dev.semcache.index.StorageOptions;
-import dev.semcache.server.audit.Analytics;
-import dev.semcache.server.cache.LookupRequest;
-import dev.semcache.server.cache.LookupResult;
-import dev.semcache.server.cache.SemanticCache;
-import dev.semcache.server.cache.StoreRequest;
 import dev.semcache.server.cli.LabelledPairs;
-import java.nio.file.Path;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,33 +13,23 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
- * Runs labelled traffic through the real core: a {@link SemanticCache} over a {@link CacheStorage} in a
- * directory of its own, with the real embedder. Each dataset gets a namespace of its own.
+ * Runs labelled traffic through a cache ({@link CacheUnderTest}: the real core in process, or a running
+ * server over HTTP) and turns its answers into {@link Outcome}s. Each dataset gets a namespace of its own.
  *
- * <p>Every lookup is made with the threshold 0 (a per-request override): the core then answers with its
+ * <p>Every lookup is made with the threshold 0 (a per-request override): the cache then answers with its
  * nearest entry and that entry's similarity, which decides the outcome at every threshold of the grid at
  * once, because the cache's contents do not depend on the threshold here (misses are not stored). A
  * query asked again gets the same answer, so each distinct query text is looked up, and embedded, once.
+ * {@link #streamStoringMisses} is the exception: it stores misses, so it runs at one threshold.
  */
-final class CoreEvaluator implements AutoCloseable {
-  /** Requests in flight at once: enough to keep every embedding worker busy, far below its queue. */
-  private static final int WINDOW = 64;
+final class AccuracyRunner {
+  private final CacheUnderTest cache;
 
-  private final CacheStorage storage;
-  private final SemanticCache cache;
-
-  CoreEvaluator(ParallelEmbedder embedder, Path dir) {
-    this.storage = CacheStorage.open(dir, StorageOptions.defaults(), InstantSource.system());
-    NamespaceConfig d = NamespaceConfig.defaults();
-    // A few GPTCache fixture texts exceed the model's 256 tokens: embed their beginning, as GPTCache does,
-    // rather than refuse them; audits are off, they would only add work here.
-    NamespaceConfig defaults = new NamespaceConfig(d.threshold(), d.ttlSeconds(), d.maxTtlSeconds(), d.maxEntries(),
-        d.slidingTtl(), 0, d.targetFalseHitRate(), PromptOverflow.TRUNCATE, d.answerThreshold(), d.nearMissAuditBand());
-    this.cache = new SemanticCache(storage, embedder, InstantSource.system(), Runnable::run, true, defaults,
-        Analytics.Settings.defaults());
+  AccuracyRunner(CacheUnderTest cache) {
+    this.cache = cache;
   }
 
-  /** What the core answered a lookup with: the served (nearest) entry's response and its similarity. */
+  /** What the cache answered a lookup with at threshold 0: the nearest entry's response and similarity. */
   record Answer(float similarity, String response) {}
 
   /**
@@ -60,9 +38,8 @@ final class CoreEvaluator implements AutoCloseable {
    */
   List<Outcome> pairs(String namespace, List<LabelledPairs.Pair> pairs) {
     List<Integer> ids = java.util.stream.IntStream.range(0, pairs.size()).boxed().toList();
-    inWindows(ids, i -> cache.store(new StoreRequest(namespace, pairs.get(i).a(), "pair " + i, scope(i), null, Map.of(),
-        null)), namespace + ": store text_a");
-    storage.refreshIndex();
+    inWindows(ids, i -> cache.store(namespace, pairs.get(i).a(), "pair " + i, scope(i), null), namespace + ": store text_a");
+    cache.awaitSearchable();
     List<Answer> answers = inWindows(ids, i -> lookup(namespace, pairs.get(i).b(), scope(i)), namespace + ": look up text_b");
     List<Outcome> out = new ArrayList<>(pairs.size());
     for (int i = 0; i < pairs.size(); i++) {
@@ -74,9 +51,9 @@ final class CoreEvaluator implements AutoCloseable {
 
   /** Stream mode: the seeds are stored (answer: their group), then the traffic is looked up. */
   List<Outcome> stream(String namespace, QueryStream stream) {
-    inWindows(stream.seeds(), s -> cache.store(new StoreRequest(namespace, s.text(), s.group(), Scope.EMPTY, null,
-        Map.of(), null)), namespace + ": store first wordings");
-    storage.refreshIndex();
+    inWindows(stream.seeds(), s -> cache.store(namespace, s.text(), s.group(), Scope.EMPTY, null),
+        namespace + ": store first wordings");
+    cache.awaitSearchable();
     List<String> distinct = stream.distinctQueries();
     List<Answer> answers = inWindows(distinct, q -> lookup(namespace, q, Scope.EMPTY), namespace + ": look up");
     Map<String, Answer> byText = new HashMap<>();
@@ -98,22 +75,22 @@ final class CoreEvaluator implements AutoCloseable {
    * right answer in the cache when an entry of its group was stored before it was asked.
    */
   List<Outcome> streamStoringMisses(String namespace, QueryStream stream, double threshold) {
-    inWindows(stream.seeds(), s -> cache.store(new StoreRequest(namespace, s.text(), s.group(), Scope.EMPTY, null,
-        Map.of(), null)), namespace + ": store first wordings");
-    storage.refreshIndex();
+    inWindows(stream.seeds(), s -> cache.store(namespace, s.text(), s.group(), Scope.EMPTY, null),
+        namespace + ": store first wordings");
+    cache.awaitSearchable();
     java.util.Set<String> groupsInCache = new java.util.HashSet<>(stream.storedGroups());
     List<Outcome> out = new ArrayList<>(stream.queries().size());
     long start = System.nanoTime();
     long lastReport = start;
     for (Labelled q : stream.queries()) {
-      LookupResult r = cache.lookup(new LookupRequest(namespace, q.text(), Scope.EMPTY, threshold)).join();
+      CacheUnderTest.Answer r = cache.lookup(namespace, q.text(), Scope.EMPTY, threshold).join();
       boolean answerable = groupsInCache.contains(q.group());
       if (r.hit()) {
-        out.add(new Outcome(r.similarity(), answerable, q.group().equals(r.entry().response())));
+        out.add(new Outcome(r.similarity(), answerable, q.group().equals(r.response())));
       } else {
         out.add(new Outcome(Float.NaN, answerable, false));
-        cache.store(new StoreRequest(namespace, q.text(), q.group(), Scope.EMPTY, null, Map.of(), r.lookupId())).join();
-        storage.refreshIndex();
+        cache.store(namespace, q.text(), q.group(), Scope.EMPTY, r.lookupId()).join();
+        cache.awaitSearchable();
         groupsInCache.add(q.group());
       }
       long now = System.nanoTime();
@@ -132,9 +109,9 @@ final class CoreEvaluator implements AutoCloseable {
    */
   GptcacheOutcomes gptcache(String namespace, List<MockPair> rows) {
     List<Integer> ids = java.util.stream.IntStream.range(0, rows.size()).boxed().toList();
-    inWindows(ids, i -> cache.store(new StoreRequest(namespace, rows.get(i).origin(), Integer.toString(i), Scope.EMPTY,
-        null, Map.of(), null)), namespace + ": store origin");
-    storage.refreshIndex();
+    inWindows(ids, i -> cache.store(namespace, rows.get(i).origin(), Integer.toString(i), Scope.EMPTY, null),
+        namespace + ": store origin");
+    cache.awaitSearchable();
     List<Answer> answers = inWindows(ids, i -> lookup(namespace, rows.get(i).similar(), Scope.EMPTY),
         namespace + ": look up similar");
     List<Outcome> byRow = new ArrayList<>(rows.size());
@@ -156,25 +133,22 @@ final class CoreEvaluator implements AutoCloseable {
   record GptcacheOutcomes(List<Outcome> byRow, List<Outcome> byOriginText) {}
 
   private CompletableFuture<Answer> lookup(String namespace, String prompt, Scope scope) {
-    return cache.lookup(new LookupRequest(namespace, prompt, scope, 0.0)).thenApply(CoreEvaluator::answer);
-  }
-
-  private static Answer answer(LookupResult r) {
-    return new Answer(r.similarity(), r.hit() ? r.entry().response() : null);
+    return cache.lookup(namespace, prompt, scope, 0.0).thenApply(a -> new Answer(a.similarity(), a.response()));
   }
 
   private static Scope scope(int pair) {
     return Scope.of(Map.of("pair", Integer.toString(pair)));
   }
 
-  /** Runs {@code call} on every item, {@link #WINDOW} at a time, in order; progress on stderr. */
-  private static <T, R> List<R> inWindows(List<T> items, Function<T, CompletableFuture<R>> call, String what) {
+  /** Runs {@code call} on every item, {@link CacheUnderTest#window()} at a time, in order; progress on stderr. */
+  private <T, R> List<R> inWindows(List<T> items, Function<T, CompletableFuture<R>> call, String what) {
     List<R> out = new ArrayList<>(items.size());
     long start = System.nanoTime();
     long lastReport = start;
-    for (int from = 0; from < items.size(); from += WINDOW) {
-      List<CompletableFuture<R>> window = new ArrayList<>(WINDOW);
-      for (T item : items.subList(from, Math.min(items.size(), from + WINDOW))) {
+    int size = cache.window();
+    for (int from = 0; from < items.size(); from += size) {
+      List<CompletableFuture<R>> window = new ArrayList<>(size);
+      for (T item : items.subList(from, Math.min(items.size(), from + size))) {
         window.add(call.apply(item));
       }
       window.forEach(f -> out.add(f.join()));
@@ -186,11 +160,5 @@ final class CoreEvaluator implements AutoCloseable {
       }
     }
     return out;
-  }
-
-  @Override
-  public void close() {
-    cache.close();
-    storage.close();
   }
 }
