@@ -1,7 +1,5 @@
 package dev.semcache.bench;
 
-import dev.semcache.bench.AccuracyDatasets.Labelled;
-import dev.semcache.bench.AccuracyDatasets.MockPair;
 import dev.semcache.embedding.ModelSpec;
 import dev.semcache.embedding.OnnxOptions;
 import dev.semcache.embedding.ParallelEmbedder;
@@ -22,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * {@code ./semcache bench accuracy [OPTIONS]}: hit rate and false-hit rate against the threshold, on the
@@ -177,72 +174,6 @@ final class AccuracyBench {
     return results.resolve("accuracy");
   }
 
-  /** The traffic of every dataset, built once and shared by all models. */
-  record Traffic(Map<String, List<LabelledPairs.Pair>> pairs, Map<String, QueryStream> streams, List<MockPair> gptcache) {}
-
-  static List<LabelledPairs.Pair> pawsSlice(Path dataDir, int n, long seed) throws java.io.IOException {
-    List<LabelledPairs.Pair> all = AccuracyDatasets.paws(dataDir);
-    return n == 0 ? all : AccuracyDatasets.sample(all, n, seed);
-  }
-
-  static Traffic traffic(Options o, PrintStream log) throws java.io.IOException {
-    Path data = SharedDatasets.dataDir();
-    Map<String, List<LabelledPairs.Pair>> pairs = new LinkedHashMap<>();
-    Map<String, QueryStream> streams = new LinkedHashMap<>();
-    List<MockPair> gptcache = null;
-    if (o.datasets().contains("paws")) {
-      pairs.put("paws", pawsSlice(data, o.pawsPairs(), o.seed()));
-    }
-    if (o.pairsFile() != null) {
-      pairs.put(o.pairsFile().getFileName().toString(), AccuracyDatasets.pairs(o.pairsFile()));
-    }
-    if (o.datasets().contains("banking77")) {
-      List<Labelled> rows = firstPerGroup(AccuracyDatasets.banking77(data, "test.csv"), o.bankingPerIntent());
-      List<String> intents = new ArrayList<>(new TreeSet<>(rows.stream().map(Labelled::group).toList()));
-      Set<String> heldOut = new LinkedHashSet<>();
-      for (int i = o.holdOutEvery() - 1; i < intents.size(); i += o.holdOutEvery()) {
-        heldOut.add(intents.get(i));
-      }
-      List<Labelled> in = rows.stream().filter(r -> !heldOut.contains(r.group())).toList();
-      List<Labelled> out = rows.stream().filter(r -> heldOut.contains(r.group())).toList();
-      streams.put("banking77", stream(in, out, o));
-      log.printf("banking77: test.csv, the first %d queries of each intent, %d intents stored, %d held out (%d queries"
-          + " never seen)%n", o.bankingPerIntent(), intents.size() - heldOut.size(), heldOut.size(), out.size());
-    }
-    if (o.datasets().contains("clinc150")) {
-      List<Labelled> in = firstPerGroup(AccuracyDatasets.clinc150(data, "test"), o.clincPerIntent());
-      // "oos" is not a meaning: each out-of-scope query is a group of its own
-      List<Labelled> oos = AccuracyDatasets.sample(AccuracyDatasets.clinc150(data, "oos_test"), o.clincOos(), o.seed())
-          .stream().map(l -> new Labelled(l.text(), "oos: " + l.text())).toList();
-      streams.put("clinc150", stream(in, oos, o));
-      log.printf("clinc150: test split, %d intents x %d queries, %d out-of-scope%n",
-          in.stream().map(Labelled::group).distinct().count(), o.clincPerIntent(), oos.size());
-    }
-    if (o.datasets().contains("gptcache")) {
-      gptcache = AccuracyDatasets.gptcacheMock(data);
-    }
-    return new Traffic(pairs, streams, gptcache);
-  }
-
-  /** The first {@code n} queries of each group, in the data's order. */
-  static List<Labelled> firstPerGroup(List<Labelled> rows, int n) {
-    Map<String, Integer> taken = new LinkedHashMap<>();
-    List<Labelled> out = new ArrayList<>();
-    for (Labelled l : rows) {
-      if (taken.merge(l.group(), 1, Integer::sum) <= n) {
-        out.add(l);
-      }
-    }
-    return out;
-  }
-
-  /** As many draws as there are wordings to ask with (the other wordings plus the never-seen queries). */
-  private static QueryStream stream(List<Labelled> in, List<Labelled> neverSeen, Options o) {
-    long groups = in.stream().map(Labelled::group).distinct().count();
-    int length = (int) (in.size() - groups + neverSeen.size());
-    return QueryStream.zipf(in, neverSeen, length, o.zipf(), o.seed());
-  }
-
   /** The stream run again at one threshold with every miss stored, as a gateway would run it. */
   record StoringRun(String dataset, String model, double threshold, Confusion confusion) {}
 
@@ -253,7 +184,7 @@ final class AccuracyBench {
   static Results run(Options o, PrintStream out) throws Exception {
     long start = System.nanoTime();
     PrintStream log = System.err;
-    Traffic t = traffic(o, log);
+    AccuracyTraffic t = AccuracyTraffic.of(o, log);
     List<AccuracyCurve> curves = new ArrayList<>();
     List<StoringRun> storing = new ArrayList<>();
     Map<String, AccuracyCurve> gptcacheByText = new LinkedHashMap<>();
@@ -311,7 +242,7 @@ final class AccuracyBench {
     return dataset.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_-]", "-");
   }
 
-  private static void report(Options o, Traffic t, Results r, PrintStream out) throws java.io.IOException {
+  private static void report(Options o, AccuracyTraffic t, Results r, PrintStream out) throws java.io.IOException {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     PrintStream summary = new PrintStream(buffer, true, StandardCharsets.UTF_8);
     String when = LocalDate.now().toString();
@@ -342,7 +273,7 @@ final class AccuracyBench {
     System.err.printf("wrote %s, %s and %s%n", csv, html, md);
   }
 
-  private static String describe(Options o, Traffic t) {
+  private static String describe(Options o, AccuracyTraffic t) {
     List<String> parts = new ArrayList<>();
     t.pairs().forEach((n, p) -> parts.add(String.format(Locale.ROOT, "%s: %d pairs (%d same meaning)", n, p.size(),
         p.stream().filter(LabelledPairs.Pair::same).count())));

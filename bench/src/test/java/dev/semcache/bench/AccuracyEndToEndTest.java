@@ -39,7 +39,7 @@ class AccuracyEndToEndTest {
     assertThat(r.curves()).hasSize(1);
     AccuracyCurve curve = r.curves().get(0);
 
-    List<LabelledPairs.Pair> pairs = AccuracyBench.pawsSlice(SharedDatasets.dataDir(), 12, 6);
+    List<LabelledPairs.Pair> pairs = AccuracyTraffic.pawsSlice(SharedDatasets.dataDir(), 12, 6);
     assertThat(pairs).hasSize(12);
     List<Double> similarities = new ArrayList<>();
     try (ParallelEmbedder e = ParallelEmbedder.open(ModelSpec.named(ModelSpec.DEFAULT), OnnxOptions.defaults(),
