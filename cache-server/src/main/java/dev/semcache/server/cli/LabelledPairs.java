@@ -21,10 +21,10 @@ import java.util.Locale;
  *       true/false).
  * </ul>
  */
-record LabelledPairs(List<Pair> pairs) {
-  record Pair(String a, String b, boolean same) {}
+public record LabelledPairs(List<Pair> pairs) {
+  public record Pair(String a, String b, boolean same) {}
 
-  static LabelledPairs read(Path file, String format) throws IOException {
+  public static LabelledPairs read(Path file, String format) throws IOException {
     String f = format != null ? format.toLowerCase(Locale.ROOT)
         : file.toString().endsWith(".jsonl") || file.toString().endsWith(".json") ? "jsonl" : "tsv";
     List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
