@@ -224,10 +224,20 @@ final class MeasuredFigures {
     return Optional.empty();
   }
 
-  /** Files whose names match, in name order (dated names: oldest first). */
+  /**
+   * Files whose names match, oldest first: in order of their names without the extension, so that a
+   * second run of a day ({@code stages-2026-11-23-2.json}) comes after the first ({@code
+   * stages-2026-11-23.json}).
+   */
   private static List<Path> list(Path dir, Pattern name) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> name.matcher(p.getFileName().toString()).matches()).sorted().toList();
+      return s.filter(p -> name.matcher(p.getFileName().toString()).matches())
+          .sorted(java.util.Comparator.comparing(p -> {
+            String n = p.getFileName().toString();
+            int dot = n.lastIndexOf('.');
+            return dot < 0 ? n : n.substring(0, dot);
+          }))
+          .toList();
     }
   }
 
