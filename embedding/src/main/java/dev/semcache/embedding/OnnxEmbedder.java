@@ -66,6 +66,12 @@ public final class OnnxEmbedder implements Embedder {
       so.setIntraOpNumThreads(options.intraOpThreads());
       so.setInterOpNumThreads(1);
       so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+      if (options.intraOpThreads() != 1) {
+        // A multi-threaded session's pool spins after each inference by default, taking the cores from
+        // the search and the answer that follow it. Off, lone semantic lookups over HTTP went from 71 to
+        // 77-81 per second (p99 31.6 -> 21-23 ms); 16 at once were unchanged (bench/README.md, stages).
+        so.addConfigEntry("session.intra_op.allow_spinning", "0");
+      }
       OrtSession session = env.createSession(onnx, so);
       for (String required : List.of("input_ids", "attention_mask")) {
         if (!session.getInputNames().contains(required)) {
