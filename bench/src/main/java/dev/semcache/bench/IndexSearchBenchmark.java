@@ -135,29 +135,11 @@ public class IndexSearchBenchmark {
 
   /** Exact top-k ids (as indexes into the corpus) within the partition. */
   private List<Integer> bruteForce(float[] q, String partition) {
-    int[] best = new int[K];
-    float[] bestScore = new float[K];
-    java.util.Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
-    List<float[]> vs = fixture.vectors;
-    for (int i = 0; i < vs.size(); i++) {
-      if (partition != null && !partition.equals(IndexFixture.partitionOf(i))) {
-        continue;
-      }
-      float s = VectorUtil.dotProduct(q, vs.get(i));
-      if (s > bestScore[K - 1]) {
-        int j = K - 1;
-        while (j > 0 && bestScore[j - 1] < s) {
-          bestScore[j] = bestScore[j - 1];
-          best[j] = best[j - 1];
-          j--;
-        }
-        bestScore[j] = s;
-        best[j] = i;
-      }
-    }
-    List<Integer> out = new ArrayList<>();
-    for (int j = 0; j < K && bestScore[j] > Float.NEGATIVE_INFINITY; j++) {
-      out.add(best[j]);
+    int[] ids = dev.semcache.bench.peers.ExactKnn.topK(q, fixture.vectors, K,
+        i -> partition == null || partition.equals(IndexFixture.partitionOf(i)));
+    List<Integer> out = new ArrayList<>(ids.length);
+    for (int id : ids) {
+      out.add(id);
     }
     return out;
   }

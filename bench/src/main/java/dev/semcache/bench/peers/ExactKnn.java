@@ -17,10 +17,23 @@ public final class ExactKnn implements KnnIndex {
 
   @Override
   public int[] search(float[] query, int k, int width) {
+    return topK(query, vectors, k, i -> true);
+  }
+
+  /**
+   * The ids (indexes into {@code vectors}) of the {@code k} vectors with the highest dot product with
+   * {@code query} among those {@code include} accepts, best first; fewer if fewer are accepted.
+   */
+  public static int[] topK(float[] query, List<float[]> vectors, int k, java.util.function.IntPredicate include) {
     int[] best = new int[k];
     float[] bestScore = new float[k];
     java.util.Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
+    int seen = 0;
     for (int i = 0; i < vectors.size(); i++) {
+      if (!include.test(i)) {
+        continue;
+      }
+      seen++;
       float s = VectorUtil.dotProduct(query, vectors.get(i));
       if (s > bestScore[k - 1]) {
         int j = k - 1;
@@ -33,7 +46,7 @@ public final class ExactKnn implements KnnIndex {
         best[j] = i;
       }
     }
-    int found = Math.min(k, vectors.size());
+    int found = Math.min(k, seen);
     return found == k ? best : java.util.Arrays.copyOf(best, found);
   }
 
