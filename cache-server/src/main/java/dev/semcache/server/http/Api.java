@@ -276,11 +276,7 @@ final class Api {
   }
 
   private ApiResponse getNamespace(Principal who, String name) {
-    String ns = namespace(name);
-    ApiKeys.authorize(who, ns, Role.READ);
-    if (!cache.namespaceExists(ns)) {
-      throw notFoundNamespace(ns);
-    }
+    String ns = existingNamespace(who, name);
     return json(HttpResponseStatus.OK, configJson(ns, cache.namespaceConfig(ns)));
   }
 
