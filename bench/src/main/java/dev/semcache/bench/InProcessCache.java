@@ -30,7 +30,8 @@ final class InProcessCache implements CacheUnderTest {
     // A few GPTCache fixture texts exceed the model's 256 tokens: embed their beginning, as GPTCache does,
     // rather than refuse them; audits are off, they would only add work here.
     NamespaceConfig defaults = new NamespaceConfig(d.threshold(), d.ttlSeconds(), d.maxTtlSeconds(), d.maxEntries(),
-        d.slidingTtl(), 0, d.targetFalseHitRate(), PromptOverflow.TRUNCATE, d.answerThreshold(), d.nearMissAuditBand());
+        d.slidingTtl(), 0, d.targetFalseHitRate(), PromptOverflow.TRUNCATE, d.answerThreshold(), d.nearMissAuditBand(),
+        d.maxPromptBytes());
     this.cache = new SemanticCache(storage, embedder, InstantSource.system(), Runnable::run, true, defaults,
         Analytics.Settings.defaults());
   }

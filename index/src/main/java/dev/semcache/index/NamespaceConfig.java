@@ -20,6 +20,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param nearMissAuditBand misses whose nearest entry is at most this far below the threshold are
  *     sampled for audit too (at {@code audit_rate}), so that the false-hit rate of lower thresholds is
  *     measured rather than guessed; 0 to 1
+ * @param maxPromptBytes the longest prompt, in UTF-8 bytes, that a lookup, store or invalidation may
+ *     send; a longer one is refused before any work (prompts are held in memory while their lookup is
+ *     remembered, so this bounds what one request can pin)
  */
 public record NamespaceConfig(
     @JsonProperty("threshold") double threshold,
@@ -31,7 +34,8 @@ public record NamespaceConfig(
     @JsonProperty("target_false_hit_rate") double targetFalseHitRate,
     @JsonProperty("prompt_overflow") PromptOverflow promptOverflow,
     @JsonProperty("answer_threshold") double answerThreshold,
-    @JsonProperty("near_miss_audit_band") double nearMissAuditBand) {
+    @JsonProperty("near_miss_audit_band") double nearMissAuditBand,
+    @JsonProperty("max_prompt_bytes") int maxPromptBytes) {
 
   public static final double DEFAULT_THRESHOLD = 0.90;
   public static final long DEFAULT_TTL_S = 86_400;
@@ -39,6 +43,12 @@ public record NamespaceConfig(
   public static final long DEFAULT_MAX_ENTRIES = 1_000_000;
   public static final double DEFAULT_ANSWER_THRESHOLD = 0.90;
   public static final double DEFAULT_NEAR_MISS_AUDIT_BAND = 0.10;
+  public static final int DEFAULT_MAX_PROMPT_BYTES = 64 * 1024;
+  /**
+   * The longest time to live, 100 years in seconds: far beyond any cache's need, and far below the
+   * point where milliseconds since the epoch plus the TTL overflow a long.
+   */
+  public static final long MAX_TTL_LIMIT_S = 100L * 366 * 86_400;
 
   @JsonCreator
   public NamespaceConfig {
@@ -50,6 +60,13 @@ public record NamespaceConfig(
     }
     if (maxTtlSeconds < ttlSeconds) {
       throw new IllegalArgumentException("max_ttl_s must be at least ttl_s (" + ttlSeconds + "); max_ttl_s=" + maxTtlSeconds);
+    }
+    if (maxTtlSeconds > MAX_TTL_LIMIT_S) {
+      throw new IllegalArgumentException("max_ttl_s must be at most " + MAX_TTL_LIMIT_S + " (100 years); max_ttl_s="
+          + maxTtlSeconds);
+    }
+    if (maxPromptBytes <= 0) {
+      throw new IllegalArgumentException("max_prompt_bytes must be positive; max_prompt_bytes=" + maxPromptBytes);
     }
     if (maxEntries <= 0) {
       throw new IllegalArgumentException("max_entries must be positive; max_entries=" + maxEntries);
@@ -76,7 +93,7 @@ public record NamespaceConfig(
   /** The settings a namespace starts with. */
   public static NamespaceConfig defaults() {
     return new NamespaceConfig(DEFAULT_THRESHOLD, DEFAULT_TTL_S, DEFAULT_MAX_TTL_S, DEFAULT_MAX_ENTRIES, false, 0.01, 0.02,
-        PromptOverflow.REJECT, DEFAULT_ANSWER_THRESHOLD, DEFAULT_NEAR_MISS_AUDIT_BAND);
+        PromptOverflow.REJECT, DEFAULT_ANSWER_THRESHOLD, DEFAULT_NEAR_MISS_AUDIT_BAND, DEFAULT_MAX_PROMPT_BYTES);
   }
 
   /**
@@ -98,21 +115,46 @@ public record NamespaceConfig(
 
   public NamespaceConfig withThreshold(double t) {
     return new NamespaceConfig(t, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand);
+        answerThreshold, nearMissAuditBand, maxPromptBytes);
   }
 
   public NamespaceConfig withAudits(double rate, double answerT, double band) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, rate, targetFalseHitRate,
-        promptOverflow, answerT, band);
+        promptOverflow, answerT, band, maxPromptBytes);
   }
 
   public NamespaceConfig withMaxEntries(long n) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, n, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand);
+        answerThreshold, nearMissAuditBand, maxPromptBytes);
   }
 
   public NamespaceConfig withTtl(long ttl, long maxTtl, boolean sliding) {
     return new NamespaceConfig(threshold, ttl, maxTtl, maxEntries, sliding, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand);
+        answerThreshold, nearMissAuditBand, maxPromptBytes);
+  }
+
+  public NamespaceConfig withMaxPromptBytes(int bytes) {
+    return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
+        promptOverflow, answerThreshold, nearMissAuditBand, bytes);
+  }
+
+  /**
+   * Whether a prompt is longer than {@code max_prompt_bytes} in UTF-8. Counts bytes only when the
+   * character count leaves it open (a character is 1 to 3 bytes).
+   */
+  public boolean promptTooLong(String prompt) {
+    int chars = prompt.length();
+    if (chars > maxPromptBytes) {
+      return true;
+    }
+    if ((long) chars * 3 <= maxPromptBytes) {
+      return false;
+    }
+    int bytes = 0;
+    for (int i = 0; i < chars; i++) {
+      char c = prompt.charAt(i);
+      bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3; // a pair: 2 + 2
+    }
+    return bytes > maxPromptBytes;
   }
 }

@@ -58,15 +58,32 @@ public final class SemanticCache implements AutoCloseable {
   private final PendingLookups pending;
   private final Analytics analytics;
 
+  /**
+   * What the misses waiting for their store may hold in memory.
+   *
+   * @param pendingBytes estimated heap bytes of their embeddings, all namespaces together
+   * @param namespaceShare the fraction of that one namespace may hold, above 0 and at most 1
+   */
+  public record MemoryLimits(long pendingBytes, double namespaceShare) {
+    public static MemoryLimits defaults() {
+      return new MemoryLimits(64L << 20, 0.25);
+    }
+  }
+
   public SemanticCache(CacheStorage storage, ParallelEmbedder embedder, InstantSource clock, Executor storageExecutor,
       boolean autoCreate, NamespaceConfig defaults, Analytics.Settings auditSettings) {
+    this(storage, embedder, clock, storageExecutor, autoCreate, defaults, auditSettings, MemoryLimits.defaults());
+  }
+
+  public SemanticCache(CacheStorage storage, ParallelEmbedder embedder, InstantSource clock, Executor storageExecutor,
+      boolean autoCreate, NamespaceConfig defaults, Analytics.Settings auditSettings, MemoryLimits memory) {
     this.storage = storage;
     this.embedder = embedder;
     this.clock = clock;
     this.storageExecutor = storageExecutor;
     this.autoCreate = autoCreate;
     this.defaults = defaults;
-    this.pending = new PendingLookups(100_000, PENDING_TTL, clockTicker(clock));
+    this.pending = new PendingLookups(memory.pendingBytes(), memory.namespaceShare(), PENDING_TTL, clockTicker(clock));
     this.analytics = new Analytics(storage, clock, auditSettings, this::answerSimilarity);
   }
 
@@ -105,7 +122,8 @@ public final class SemanticCache implements AutoCloseable {
     if (cached.isEmpty()) {
       return UNDECIDED;
     }
-    double threshold = request.threshold() == null ? cached.get().threshold() : validThreshold(request.threshold());
+    requirePromptFits(prompt, cached.get());
+    double threshold = threshold(request, cached.get());
     CacheStorage.ExactProbe probe = storage.probeExact(ns, request.scope(), prompt);
     if (!(probe instanceof CacheStorage.ExactProbe.Hit hit)) {
       return probe instanceof CacheStorage.ExactProbe.Absent
@@ -135,7 +153,8 @@ public final class SemanticCache implements AutoCloseable {
     String ns = validNamespace(request.namespace());
     String prompt = validPrompt(request.prompt());
     NamespaceConfig config = existingConfig(ns);
-    double threshold = request.threshold() == null ? config.threshold() : validThreshold(request.threshold());
+    requirePromptFits(prompt, config);
+    double threshold = threshold(request, config);
     String lookupId = newLookupId();
     boolean skipExact = exactAbsentNanos >= 0;
     Optional<Entry> exact = skipExact ? Optional.empty() : storage.findExact(ns, request.scope(), prompt);
@@ -185,6 +204,7 @@ public final class SemanticCache implements AutoCloseable {
       throw new CacheRequestException(CacheRequestException.Code.UNCACHEABLE_RESPONSE, why);
     });
     NamespaceConfig config = existingConfig(ns);
+    requirePromptFits(prompt, config);
     try {
       config.ttlMillisFor(request.ttlSeconds());
     } catch (IllegalArgumentException e) {
@@ -231,6 +251,7 @@ public final class SemanticCache implements AutoCloseable {
     String ns = validNamespace(namespace);
     String p = validPrompt(prompt);
     NamespaceConfig config = existingConfig(ns);
+    requirePromptFits(p, config);
     if (!(minSimilarity >= 0 && minSimilarity <= 1)) {
       throw CacheRequestException.invalid("min_similarity must be between 0 and 1; min_similarity=" + minSimilarity);
     }
@@ -314,6 +335,11 @@ public final class SemanticCache implements AutoCloseable {
     return pending.size();
   }
 
+  /** Estimated heap bytes of the misses waiting for a store; of one namespace's with a name. */
+  public long pendingBytes(String namespace) {
+    return namespace == null ? pending.bytes() : pending.bytes(namespace);
+  }
+
   public CacheStorage storage() {
     return storage;
   }
@@ -368,6 +394,28 @@ public final class SemanticCache implements AutoCloseable {
           "prompt must be a non-blank string; prompt=" + (prompt == null ? "null" : "'" + prompt + "'"));
     }
     return prompt;
+  }
+
+  private static void requirePromptFits(String prompt, NamespaceConfig config) {
+    if (config.promptTooLong(prompt)) {
+      throw new CacheRequestException(CacheRequestException.Code.PROMPT_TOO_LONG, "prompt is longer than this"
+          + " namespace's max_prompt_bytes (" + config.maxPromptBytes() + " bytes of UTF-8); prompt has "
+          + prompt.length() + " characters");
+    }
+  }
+
+  /** The threshold of a lookup: the namespace's, or the request's override if the caller may use it. */
+  private static double threshold(LookupRequest request, NamespaceConfig config) {
+    if (request.threshold() == null) {
+      return config.threshold();
+    }
+    double t = validThreshold(request.threshold());
+    if (t < config.threshold() && !request.mayLowerThreshold()) {
+      throw new CacheRequestException(CacheRequestException.Code.THRESHOLD_NOT_ALLOWED, "a read-only key may raise"
+          + " the threshold of a lookup, not lower it below the namespace's (" + config.threshold() + "): a lower"
+          + " one would serve, count and renew entries for everyone; threshold=" + t);
+    }
+    return t;
   }
 
   private static double validThreshold(double t) {

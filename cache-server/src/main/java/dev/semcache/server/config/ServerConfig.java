@@ -22,6 +22,7 @@ import java.util.List;
  * @param audits audits' and feedback's window and sampling
  * @param namespaceDefaults the config a new namespace starts with
  * @param apiKeys who may call; empty means everyone on loopback
+ * @param limits what one tenant may hold of shared memory and connections
  */
 public record ServerConfig(
     @JsonProperty("host") String host,
@@ -33,8 +34,10 @@ public record ServerConfig(
     @JsonProperty("storage") StorageConfig storage,
     @JsonProperty("audits") AuditConfig audits,
     @JsonProperty("namespace_defaults") NamespaceConfig namespaceDefaults,
-    @JsonProperty("api_keys") List<ApiKeyConfig> apiKeys) {
+    @JsonProperty("api_keys") List<ApiKeyConfig> apiKeys,
+    @JsonProperty("limits") LimitsConfig limits) {
 
+  @com.fasterxml.jackson.annotation.JsonCreator
   public ServerConfig {
     if (host == null || host.isBlank()) {
       throw new IllegalArgumentException("host must be an address or host name; host=" + host);
@@ -53,6 +56,7 @@ public record ServerConfig(
     require(storage, "storage");
     require(audits, "audits");
     require(namespaceDefaults, "namespace_defaults");
+    require(limits, "limits");
     apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
     long names = apiKeys.stream().map(ApiKeyConfig::name).distinct().count();
     if (names != apiKeys.size()) {
@@ -64,6 +68,17 @@ public record ServerConfig(
     }
   }
 
+  /** With the default {@link LimitsConfig}. */
+  public ServerConfig(String host, int port, String dataDir, String model, HttpConfig http, EmbeddingConfig embedding,
+      StorageConfig storage, AuditConfig audits, NamespaceConfig namespaceDefaults, List<ApiKeyConfig> apiKeys) {
+    this(host, port, dataDir, model, http, embedding, storage, audits, namespaceDefaults, apiKeys, LimitsConfig.defaults());
+  }
+
+  /** This config with other limits. */
+  public ServerConfig withLimits(LimitsConfig l) {
+    return new ServerConfig(host, port, dataDir, model, http, embedding, storage, audits, namespaceDefaults, apiKeys, l);
+  }
+
   private static void require(Object section, String name) {
     if (section == null) {
       throw new IllegalArgumentException(name + " must be an object, not null");
@@ -73,7 +88,8 @@ public record ServerConfig(
   /** The embedded defaults: loopback, port 8080, ./data, the bundled model, no keys. */
   public static ServerConfig defaults() {
     return new ServerConfig("127.0.0.1", 8080, "data", ModelSpec.DEFAULT, HttpConfig.defaults(),
-        EmbeddingConfig.defaults(), StorageConfig.defaults(), AuditConfig.defaults(), NamespaceConfig.defaults(), List.of());
+        EmbeddingConfig.defaults(), StorageConfig.defaults(), AuditConfig.defaults(), NamespaceConfig.defaults(), List.of(),
+        LimitsConfig.defaults());
   }
 
   /** Whether {@link #host} names only loopback addresses. */

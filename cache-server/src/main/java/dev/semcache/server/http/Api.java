@@ -51,7 +51,8 @@ final class Api {
       "metadata", "lookup_id", "model_status");
   private static final Set<String> INVALIDATE_FIELDS = Set.of("namespace", "scope", "prompt", "min_similarity");
   private static final Set<String> NAMESPACE_FIELDS = Set.of("threshold", "ttl_s", "max_ttl_s", "max_entries",
-      "sliding_ttl", "audit_rate", "target_false_hit_rate", "prompt_overflow", "answer_threshold", "near_miss_audit_band");
+      "sliding_ttl", "audit_rate", "target_false_hit_rate", "prompt_overflow", "answer_threshold", "near_miss_audit_band",
+      "max_prompt_bytes");
   private static final Set<String> AUDIT_FIELDS = Set.of("namespace", "fresh_response", "verdict", "invalidate");
   private static final Set<String> FEEDBACK_FIELDS = Set.of("namespace", "lookup_id", "verdict", "invalidate");
   /** Minutes of hit-rate history in a stats answer. */
@@ -105,7 +106,8 @@ final class Api {
     String prompt = body.requiredString("prompt");
     Scope scope = scope(body);
     Double threshold = body.optionalNumber("threshold").orElse(null);
-    return new PreparedLookup(new LookupRequest(ns, prompt, scope, threshold), System.nanoTime(), -1);
+    return new PreparedLookup(new LookupRequest(ns, prompt, scope, threshold, who.role().includes(Role.WRITE)),
+        System.nanoTime(), -1);
   }
 
   /**
@@ -608,6 +610,7 @@ final class Api {
         case LOOKUP_NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
         case LOOKUP_EXPIRED -> HttpResponseStatus.GONE;
         case NOT_SAMPLED, ALREADY_AUDITED, NOT_A_HIT -> HttpResponseStatus.CONFLICT;
+        case THRESHOLD_NOT_ALLOWED -> HttpResponseStatus.FORBIDDEN;
       };
       return new ApiException(status, c.code().wire(), c.getMessage());
     }

@@ -121,7 +121,8 @@ public final class SemcacheServer implements AutoCloseable {
         storage = CacheStorage.open(dir, config.storage().toOptions(embedder.model().dimension()), clock);
       }
       cache = new SemanticCache(storage, embedder, clock, workers, !keys.enabled(), config.namespaceDefaults(),
-          config.audits().toSettings());
+          config.audits().toSettings(config.limits()),
+          new SemanticCache.MemoryLimits(config.limits().pendingBytes(), config.limits().namespaceShare()));
       cache.analytics().onRecorded(metrics::audit);
       api = new Api(cache, keys, metrics);
       state = Dispatcher.State.READY;

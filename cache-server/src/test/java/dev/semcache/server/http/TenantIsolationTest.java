@@ -1,0 +1,107 @@
+package dev.semcache.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.semcache.index.ManualClock;
+import dev.semcache.index.NamespaceConfig;
+import dev.semcache.server.config.HttpConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Regression tests for the security review's holes between tenants, against a real server with keys:
+ * each test names the hole it closes.
+ */
+class TenantIsolationTest {
+  static final String ADMIN = "admin-secret";
+  static final String WRITER = "faq-writer-secret";
+  static final String READER = "faq-reader-secret";
+
+  static Path dir;
+  static TestServer server;
+
+  @BeforeAll
+  static void start() throws IOException {
+    dir = Files.createTempDirectory("tenants");
+    server = new TestServer(TestServer.config(dir, List.of(
+        TestServer.key("ops", ADMIN, "admin", "*"),
+        TestServer.key("faq-gateway", WRITER, "write", "faq"),
+        TestServer.key("faq-reader", READER, "read", "faq")), HttpConfig.defaults()), new ManualClock());
+    assertThat(server.call("PUT", "/v1/namespaces/faq", Map.of("threshold", 0.9), ADMIN).status()).isEqualTo(201);
+    assertThat(server.call("POST", "/v1/entries", Map.of("namespace", "faq", "prompt", "How do I reset my password?",
+        "response", "Click 'Forgot password'."), WRITER).status()).isEqualTo(201);
+    server.refresh();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  private static TestServer.Response lookup(String key, String prompt, Object threshold) {
+    return server.call("POST", "/v1/lookup", threshold == null ? Map.of("namespace", "faq", "prompt", prompt)
+        : Map.of("namespace", "faq", "prompt", prompt, "threshold", threshold), key);
+  }
+
+  /**
+   * A read key's {@code threshold: 0} used to serve any entry as a hit, renew sliding TTLs, count hits
+   * and lower the audit floor for everyone. Now a read key may only raise the threshold.
+   */
+  @Test
+  void aReadKeyMayNotLowerTheThresholdButMayRaiseIt() {
+    long lookupsBefore = server.call("GET", "/v1/namespaces/faq/stats", null, ADMIN).json().get("lookups").asLong();
+    TestServer.Response low = lookup(READER, "What is the capital of France?", 0.0);
+    assertThat(low.status()).isEqualTo(403);
+    assertThat(low.errorCode()).isEqualTo("threshold_not_allowed");
+    assertThat(low.json().path("error").path("message").asText()).contains("threshold=0.0");
+    assertThat(server.call("GET", "/v1/namespaces/faq/stats", null, ADMIN).json().get("lookups").asLong())
+        .isEqualTo(lookupsBefore);
+
+    TestServer.Response high = lookup(READER, "How do I reset my password?", 0.99);
+    assertThat(high.status()).isEqualTo(200);
+    assertThat(high.json().get("threshold").asDouble()).isEqualTo(0.99);
+    TestServer.Response writerLow = lookup(WRITER, "What is the capital of France?", 0.0);
+    assertThat(writerLow.status()).isEqualTo(200);
+    assertThat(writerLow.json().get("hit").asBoolean()).isTrue();
+  }
+
+  /** Prompts were bounded only by the 1 MiB body: each namespace now caps them, before any work. */
+  @Test
+  void aPromptOverTheNamespacesByteCapIsRefusedBeforeAnyWork() {
+    assertThat(server.call("PUT", "/v1/namespaces/small", Map.of("max_prompt_bytes", 1000), ADMIN).status())
+        .isEqualTo(201);
+    long calls = TestServer.modelCalls();
+    String prompt = "é".repeat(501); // 1002 bytes of UTF-8 in 501 characters
+    TestServer.Response r = server.call("POST", "/v1/lookup", Map.of("namespace", "small", "prompt", prompt), ADMIN);
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.errorCode()).isEqualTo("prompt_too_long");
+    assertThat(r.json().path("error").path("message").asText()).contains("max_prompt_bytes (1000");
+    TestServer.Response s = server.call("POST", "/v1/entries", Map.of("namespace", "small", "prompt", prompt,
+        "response", "r"), ADMIN);
+    assertThat(s.errorCode()).isEqualTo("prompt_too_long");
+    assertThat(TestServer.modelCalls()).isEqualTo(calls);
+    assertThat(server.call("POST", "/v1/lookup", Map.of("namespace", "small", "prompt", "é".repeat(500)), ADMIN)
+        .status()).isEqualTo(200);
+    assertThat(server.call("GET", "/v1/namespaces/faq", null, ADMIN).json().get("max_prompt_bytes").asInt())
+        .isEqualTo(NamespaceConfig.DEFAULT_MAX_PROMPT_BYTES);
+  }
+
+  /** {@code max_ttl_s} had no upper bound and overflowed in milliseconds. */
+  @Test
+  void ttlsAreBoundedBelowOverflow() {
+    TestServer.Response r = server.call("PUT", "/v1/namespaces/faq", Map.of("max_ttl_s", Long.MAX_VALUE / 1000), ADMIN);
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.json().path("error").path("message").asText()).contains("max_ttl_s must be at most");
+    TestServer.Response store = server.call("POST", "/v1/entries", Map.of("namespace", "faq", "prompt", "p",
+        "response", "r", "ttl_s", Long.MAX_VALUE), WRITER);
+    assertThat(store.status()).isEqualTo(400);
+    assertThat(server.call("GET", "/v1/namespaces/faq", null, ADMIN).json().get("max_ttl_s").asLong())
+        .isEqualTo(NamespaceConfig.DEFAULT_MAX_TTL_S);
+  }
+}
