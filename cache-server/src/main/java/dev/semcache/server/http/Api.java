@@ -25,6 +25,7 @@ import dev.semcache.server.http.ApiKeys.Principal;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -431,12 +432,48 @@ final class Api {
             + JsonBody.abbreviate(limitText) + "'");
       }
     }
+    String cursor = m.queryParam("cursor");
+    if (cursor != null && !CURSOR.matcher(cursor).matches()) {
+      throw ApiException.invalid("query parameter 'cursor' must be a next_cursor of an earlier page; cursor='"
+          + JsonBody.abbreviate(cursor) + "'");
+    }
     ObjectNode out = JsonBody.MAPPER.createObjectNode().put("namespace", ns);
     var list = out.putArray("audits");
-    for (AuditRecord r : cache.analytics().recent(ns, limit)) {
+    // Newest first, by a key that is unique and sorts as the time does. A page ends at `limit` records or
+    // at about MAX_PAGE_BYTES of JSON, whichever comes first, so that no answer is larger than that for a
+    // client to leave unread; next_cursor goes on from its last record.
+    List<AuditRecord> all = new java.util.ArrayList<>(cache.analytics().recent(ns, Integer.MAX_VALUE));
+    all.sort(java.util.Comparator.comparing(Api::pageKey).reversed());
+    long bytes = 0;
+    String last = null;
+    boolean more = false;
+    for (AuditRecord r : all) {
+      String key = pageKey(r);
+      if (cursor != null && key.compareTo(cursor) >= 0) {
+        continue;
+      }
+      if (list.size() == limit || bytes > MAX_PAGE_BYTES) {
+        more = true;
+        break;
+      }
       list.add(auditJson(r));
+      bytes += 512 + 2L * (r.prompt().length() + r.matchedPrompt().length());
+      last = key;
+    }
+    if (more) {
+      out.put("next_cursor", last);
+    } else {
+      out.putNull("next_cursor");
     }
     return json(HttpResponseStatus.OK, out);
+  }
+
+  /** Bytes of JSON after which a page of audits ends, whatever its limit. */
+  static final long MAX_PAGE_BYTES = 1 << 20;
+  private static final Pattern CURSOR = Pattern.compile("[0-9a-f]{16}-l[0-9a-f]{32}-[a-z_]{1,32}");
+
+  private static String pageKey(AuditRecord r) {
+    return String.format("%016x-%s-%s", r.judgedAtMillis(), r.lookupId(), r.source());
   }
 
   private CompletableFuture<ApiResponse> audit(Principal who, String idParam, JsonBody body) {

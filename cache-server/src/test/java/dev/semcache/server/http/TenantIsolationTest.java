@@ -104,4 +104,73 @@ class TenantIsolationTest {
     assertThat(server.call("GET", "/v1/namespaces/faq", null, ADMIN).json().get("max_ttl_s").asLong())
         .isEqualTo(NamespaceConfig.DEFAULT_MAX_TTL_S);
   }
+
+  /**
+   * A client that pipelined small requests for large answers and never read them made the server read
+   * on and buffer every answer. Now the server stops reading while the answers wait: the client's
+   * writes stall long before all its requests are sent.
+   */
+  @Test
+  void aClientThatDoesNotReadItsAnswersIsNotReadEither() throws Exception {
+    String big = "A long answer. ".repeat(1400); // ~20 KB
+    String id = server.call("POST", "/v1/entries", Map.of("namespace", "faq", "prompt", "a long one", "response", big),
+        WRITER).json().get("entry_id").asText();
+    byte[] one = RawHttp.request("GET", "/v1/entries/" + id + "?namespace=faq", null, null,
+        "Authorization: Bearer " + READER, "X-Pad: " + "p".repeat(8000));
+    int requests = 4000; // 32 MB of requests for 80 MB of answers
+    java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.setReceiveBufferSize(4096);
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()));
+      Thread writer = new Thread(() -> {
+        try {
+          var out = socket.getOutputStream();
+          for (int i = 0; i < requests; i++) {
+            out.write(one);
+            sent.incrementAndGet();
+          }
+        } catch (IOException e) {
+          // closed by the test
+        }
+      });
+      writer.setDaemon(true);
+      writer.start();
+      writer.join(5_000);
+      assertThat(writer.isAlive()).as("the writer is stalled, %d of %d requests sent", sent.get(), requests).isTrue();
+      assertThat(sent.get()).isLessThan(requests / 2);
+    }
+    assertThat(server.call("GET", "/v1/entries/" + id + "?namespace=faq", null, READER).status()).isEqualTo(200);
+  }
+
+  /** {@code audits?limit=10000} was one answer of any size: now pages end at 1 MiB or the limit, with a cursor. */
+  @Test
+  void auditListingsArePagedWithACursor() {
+    assertThat(server.call("PUT", "/v1/namespaces/paged", Map.of(), ADMIN).status()).isEqualTo(201);
+    assertThat(server.call("POST", "/v1/entries", Map.of("namespace", "paged", "prompt", "q", "response", "a"), ADMIN)
+        .status()).isEqualTo(201);
+    java.util.Set<String> expected = new java.util.HashSet<>();
+    for (int i = 0; i < 5; i++) {
+      String lookupId = server.call("POST", "/v1/lookup", Map.of("namespace", "paged", "prompt", "q"), ADMIN).json()
+          .get("lookup_id").asText();
+      assertThat(server.call("POST", "/v1/feedback", Map.of("namespace", "paged", "lookup_id", lookupId,
+          "verdict", "correct"), ADMIN).status()).isEqualTo(202);
+      expected.add(lookupId);
+      server.clock.advance(java.time.Duration.ofMillis(1));
+    }
+    java.util.List<String> seen = new java.util.ArrayList<>();
+    String cursor = null;
+    int pages = 0;
+    do {
+      TestServer.Response page = server.call("GET", "/v1/namespaces/paged/audits?limit=2"
+          + (cursor == null ? "" : "&cursor=" + cursor), null, ADMIN);
+      assertThat(page.status()).isEqualTo(200);
+      page.json().get("audits").forEach(a -> seen.add(a.get("lookup_id").asText()));
+      cursor = page.json().get("next_cursor").isNull() ? null : page.json().get("next_cursor").asText();
+      pages++;
+    } while (cursor != null && pages < 10);
+    assertThat(pages).isEqualTo(3);
+    assertThat(seen).hasSize(5).doesNotHaveDuplicates();
+    assertThat(new java.util.HashSet<>(seen)).isEqualTo(expected);
+    assertThat(server.call("GET", "/v1/namespaces/paged/audits?cursor=nope", null, ADMIN).status()).isEqualTo(400);
+  }
 }
