@@ -199,6 +199,40 @@ class CacheStorageTest {
     assertThat(storage.entryCount()).isLessThan(5);
   }
 
+  /**
+   * Regression: the global bounds evicted the globally least recently hit entry, so one namespace's
+   * write key could evict every other namespace's entries by storing fast enough.
+   */
+  @Test
+  void oneNamespacesWritesDoNotEvictAnotherWithinItsFairShare() {
+    storage.close();
+    storage = CacheStorage.open(dir, OPTIONS.withLimits(40, Long.MAX_VALUE), clock);
+    storage.putConfig("chat", NamespaceConfig.defaults());
+    storage.putConfig("bulk", NamespaceConfig.defaults());
+    java.util.List<Entry> chat = new java.util.ArrayList<>();
+    for (int i = 0; i < 15; i++) {
+      chat.add(put("chat", Scope.EMPTY, "chat question " + i));
+      clock.advance(Duration.ofMillis(10));
+    }
+    for (int i = 0; i < 200; i++) {
+      put("bulk", Scope.EMPTY, "bulk prompt " + i);
+      clock.advance(Duration.ofMillis(10));
+    }
+    assertThat(storage.entryCount()).isEqualTo(40);
+    assertThat(storage.entryCount("chat")).isEqualTo(15);
+    for (Entry e : chat) {
+      assertThat(storage.get("chat", e.id())).isPresent();
+    }
+    // a namespace above its fair share gives way to a newcomer, down to the fair share
+    storage.putConfig("late", NamespaceConfig.defaults());
+    for (int i = 0; i < 30; i++) {
+      put("late", Scope.EMPTY, "late prompt " + i);
+    }
+    assertThat(storage.entryCount("chat")).isEqualTo(15);
+    assertThat(storage.entryCount("late")).isBetween(12L, 14L);
+    assertThat(storage.entryCount()).isEqualTo(40);
+  }
+
   @Test
   void samePromptInTwoNamespacesAndTwoScopesNeverCrosses() {
     String prompt = "How do I reset my password?";
