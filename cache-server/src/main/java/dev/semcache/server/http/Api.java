@@ -558,10 +558,13 @@ final class Api {
   // ------------------------------------------------------------------ helpers
 
   private static JsonBody jsonBody(HttpCall call) {
+    // Required, not assumed: a web page can send a body without a Content-Type, or as text/plain, in a
+    // "simple" cross-site request that no CORS preflight guards; it cannot send application/json so.
     String type = call.contentType();
-    if (type != null && !type.regionMatches(true, 0, "application/json", 0, 16)) {
+    if (type == null || !type.regionMatches(true, 0, "application/json", 0, 16)) {
       throw new ApiException(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
-          "send the body as JSON with 'Content-Type: application/json'; got '" + JsonBody.abbreviate(type) + "'");
+          "send the body as JSON with 'Content-Type: application/json'; got "
+              + (type == null ? "no Content-Type" : "'" + JsonBody.abbreviate(type) + "'"));
     }
     return JsonBody.parse(call.body());
   }

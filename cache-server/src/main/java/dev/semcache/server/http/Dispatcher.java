@@ -36,8 +36,12 @@ final class Dispatcher {
   private final int retryAfterS;
   private final DashboardFiles dashboard = new DashboardFiles();
 
+  /** Without API keys: requests a web page could make are refused ({@link HostCheck}). */
+  private final boolean loopbackMode;
+
   Dispatcher(Supplier<Api> api, Supplier<State> state, ServerMetrics metrics, ExecutorService workers, int maxInFlight,
-      int retryAfterS) {
+      int retryAfterS, boolean loopbackMode) {
+    this.loopbackMode = loopbackMode;
     this.api = api;
     this.state = state;
     this.metrics = metrics;
@@ -56,6 +60,13 @@ final class Dispatcher {
       return;
     }
     String label = match.route().label;
+    if (loopbackMode && match.route() != Route.HEALTHZ && match.route() != Route.READYZ) {
+      ApiException foreign = HostCheck.refusal(call);
+      if (foreign != null) {
+        done.accept(new Answer(label, error(foreign)));
+        return;
+      }
+    }
     switch (match.route()) {
       case HEALTHZ -> {
         done.accept(new Answer(label, status(HttpResponseStatus.OK, "ok")));

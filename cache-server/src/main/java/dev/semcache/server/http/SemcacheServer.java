@@ -69,7 +69,7 @@ public final class SemcacheServer implements AutoCloseable {
           return t;
         });
     this.dispatcher = new Dispatcher(() -> api, () -> state, metrics, workers, config.http().maxInFlight(),
-        config.http().retryAfterS());
+        config.http().retryAfterS(), !keys.enabled());
     try {
       this.http = new HttpServer(config.host(), config.port(), config.http().effectiveIoThreads(),
           config.http().maxBodyBytes(), config.http().requestTimeoutS(), config.http().idleTimeoutS(), dispatcher, metrics);
