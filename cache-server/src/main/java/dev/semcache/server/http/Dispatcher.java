@@ -99,23 +99,7 @@ final class Dispatcher {
           Map.of("Retry-After", Integer.toString(retryAfterS))))));
       return;
     }
-    Api.PreparedLookup prepared = null;
-    if (match.route() == Route.LOOKUP) {
-      // Exact hits held in memory are answered here, on the event loop: no disk read, no embedding, no
-      // hand-off to a worker and back. Everything else continues on a worker.
-      Object fast;
-      try {
-        fast = api.get().lookupOnEventLoop(call);
-      } catch (Throwable t) {
-        done.accept(new Answer(label, failure(call, t)));
-        return;
-      }
-      if (fast instanceof ApiResponse r) {
-        done.accept(new Answer(label, r));
-        return;
-      }
-      prepared = (Api.PreparedLookup) fast;
-    }
+    // Admission comes first: a request beyond max_in_flight costs no parsing, normalising or hashing.
     if (metrics.inFlight.incrementAndGet() > maxInFlight) {
       metrics.inFlight.decrementAndGet();
       done.accept(new Answer(label, error(Api.overloaded(maxInFlight + " requests are in progress, the most this"
@@ -126,6 +110,23 @@ final class Dispatcher {
       metrics.inFlight.decrementAndGet();
       done.accept(new Answer(label, r));
     };
+    Api.PreparedLookup prepared = null;
+    if (match.route() == Route.LOOKUP) {
+      // Exact hits held in memory are answered here, on the event loop: no disk read, no embedding, no
+      // hand-off to a worker and back. Everything else continues on a worker.
+      Object fast;
+      try {
+        fast = api.get().lookupOnEventLoop(call);
+      } catch (Throwable t) {
+        finish.accept(failure(call, t));
+        return;
+      }
+      if (fast instanceof ApiResponse r) {
+        finish.accept(r);
+        return;
+      }
+      prepared = (Api.PreparedLookup) fast;
+    }
     Api.PreparedLookup lookup = prepared;
     try {
       workers.execute(() -> run(call, match, lookup, finish));

@@ -35,7 +35,7 @@ final class HttpServer {
 
   /** Binds {@code host:port} and starts accepting. */
   HttpServer(String host, int port, int ioThreads, int maxBodyBytes, int requestTimeoutS, int idleTimeoutS,
-      Dispatcher dispatcher, ServerMetrics metrics) throws InterruptedException {
+      Dispatcher dispatcher, ServerMetrics metrics, ConnectionLimiter limiter) throws InterruptedException {
     boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("semcache-accept"), NioIoHandler.newFactory());
     io = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("semcache-io"), NioIoHandler.newFactory());
     try {
@@ -47,6 +47,9 @@ final class HttpServer {
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              if (!limiter.admit(ch)) {
+                return;
+              }
               connections.add(ch);
               RequestDeadline deadline = new RequestDeadline(TimeUnit.SECONDS.toMillis(requestTimeoutS));
               ApiHandler api = new ApiHandler(dispatcher, metrics, deadline);

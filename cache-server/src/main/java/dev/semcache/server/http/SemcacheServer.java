@@ -72,7 +72,9 @@ public final class SemcacheServer implements AutoCloseable {
         config.http().retryAfterS(), !keys.enabled());
     try {
       this.http = new HttpServer(config.host(), config.port(), config.http().effectiveIoThreads(),
-          config.http().maxBodyBytes(), config.http().requestTimeoutS(), config.http().idleTimeoutS(), dispatcher, metrics);
+          config.http().maxBodyBytes(), config.http().requestTimeoutS(), config.http().idleTimeoutS(), dispatcher, metrics,
+          new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerAddress(),
+              config.http().retryAfterS()));
     } catch (RuntimeException | InterruptedException e) {
       workers.shutdownNow();
       throw e;
