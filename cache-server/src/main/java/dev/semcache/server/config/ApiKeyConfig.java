@@ -15,14 +15,19 @@ import java.util.regex.Pattern;
  * @param role {@code read} (lookups), {@code write} (also stores, deletes, invalidations) or {@code
  *     admin} (also namespace configs, and creating namespaces)
  * @param namespaces the namespaces it may use; {@code "*"} means all
+ * @param scope scope attributes the key is pinned to (for example {@code user: alice}), or empty: every
+ *     lookup, store and invalidation it makes must carry them with these values, and it reads only
+ *     entries stored under them. Not for admin keys (they change whole namespaces)
  */
 public record ApiKeyConfig(
     @JsonProperty("name") String name,
     @JsonProperty("sha256") String sha256,
     @JsonProperty("role") String role,
-    @JsonProperty("namespaces") List<String> namespaces) {
+    @JsonProperty("namespaces") List<String> namespaces,
+    @JsonProperty("scope") java.util.Map<String, String> scope) {
   private static final Pattern HEX64 = Pattern.compile("[0-9a-fA-F]{64}");
 
+  @com.fasterxml.jackson.annotation.JsonCreator
   public ApiKeyConfig {
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException("api_keys: every key needs a name; name=" + name);
@@ -36,6 +41,16 @@ public record ApiKeyConfig(
       throw new IllegalArgumentException("api_keys." + name + ".namespaces must list at least one namespace, or \"*\"");
     }
     namespaces = List.copyOf(namespaces);
+    scope = scope == null ? java.util.Map.of() : java.util.Map.copyOf(scope);
+    if (!scope.isEmpty() && "admin".equals(role)) {
+      throw new IllegalArgumentException("api_keys." + name + ".scope: an admin key cannot be pinned to a scope (it"
+          + " changes whole namespaces); give the pinned key role read or write");
+    }
+  }
+
+  /** A key that is not pinned to a scope. */
+  public ApiKeyConfig(String name, String sha256, String role, List<String> namespaces) {
+    this(name, sha256, role, namespaces, java.util.Map.of());
   }
 
   public byte[] hash() {

@@ -106,6 +106,7 @@ final class Api {
     ApiKeys.authorize(who, ns, Role.READ);
     String prompt = body.requiredString("prompt");
     Scope scope = scope(body);
+    ApiKeys.authorizeScope(who, scope);
     Double threshold = body.optionalNumber("threshold").orElse(null);
     return new PreparedLookup(new LookupRequest(ns, prompt, scope, threshold, who.role().includes(Role.WRITE)),
         System.nanoTime(), -1);
@@ -186,6 +187,7 @@ final class Api {
     String prompt = body.requiredString("prompt");
     String response = body.requiredString("response");
     Scope scope = scope(body);
+    ApiKeys.authorizeScope(who, scope);
     Long ttl = body.optionalLong("ttl_s").orElse(null);
     Map<String, String> metadata = body.optionalStringMap("metadata", MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_CHARS,
         MAX_ATTRIBUTE_VALUE_CHARS);
@@ -200,6 +202,7 @@ final class Api {
         .thenApply(stored -> {
           metrics.store(ns, stored.embeddingReused());
           Entry e = stored.entry();
+          WriteLog.stored(who, ns, e.id(), scope);
           ObjectNode out = JsonBody.MAPPER.createObjectNode();
           out.put("entry_id", e.id());
           out.put("namespace", ns);
@@ -216,7 +219,7 @@ final class Api {
     String id = entryId(m.param());
     String ns = namespace(requiredQuery(m, "namespace"));
     ApiKeys.authorize(who, ns, Role.READ);
-    Entry e = cache.get(ns, id).orElseThrow(() -> notFoundEntry(ns, id));
+    Entry e = cache.get(ns, id).filter(found -> who.mayUse(found.scope())).orElseThrow(() -> notFoundEntry(ns, id));
     ObjectNode out = JsonBody.MAPPER.createObjectNode();
     out.put("entry_id", e.id());
     out.put("namespace", e.namespace());
@@ -237,9 +240,13 @@ final class Api {
     String id = entryId(m.param());
     String ns = namespace(requiredQuery(m, "namespace"));
     ApiKeys.authorize(who, ns, Role.WRITE);
+    if (who.pinned() && cache.get(ns, id).filter(found -> who.mayUse(found.scope())).isEmpty()) {
+      throw notFoundEntry(ns, id); // another scope's entry is not there for this key
+    }
     if (!cache.delete(ns, id)) {
       throw notFoundEntry(ns, id);
     }
+    WriteLog.deleted(who, ns, id);
     return ApiResponse.noContent();
   }
 
@@ -248,6 +255,7 @@ final class Api {
     String ns = namespace(body.requiredString("namespace"));
     ApiKeys.authorize(who, ns, Role.WRITE);
     Scope scope = scope(body);
+    ApiKeys.authorizeScope(who, scope);
     var prompt = body.optionalString("prompt");
     var min = body.optionalNumber("min_similarity");
     if (prompt.isPresent() != min.isPresent()) {
@@ -261,7 +269,10 @@ final class Api {
     CompletableFuture<Integer> removed = prompt.isPresent()
         ? guard(() -> cache.invalidateSimilar(ns, scope, prompt.get(), min.get(), MAX_INVALIDATE_SIMILAR))
         : guard(() -> CompletableFuture.completedFuture(cache.invalidate(ns, scope)));
-    return removed.thenApply(n -> json(HttpResponseStatus.OK, JsonBody.MAPPER.createObjectNode().put("removed", n)));
+    return removed.thenApply(n -> {
+      WriteLog.invalidated(who, ns, scope, prompt.isPresent(), n);
+      return json(HttpResponseStatus.OK, JsonBody.MAPPER.createObjectNode().put("removed", n));
+    });
   }
 
   // ------------------------------------------------------------------ namespaces
@@ -313,6 +324,7 @@ final class Api {
       throw ApiException.invalid(root.getMessage());
     }
     cache.putNamespace(ns, updated);
+    WriteLog.configured(who, ns, updated);
     return json(exists ? HttpResponseStatus.OK : HttpResponseStatus.CREATED, configJson(ns, updated));
   }
 
@@ -419,6 +431,7 @@ final class Api {
 
   private ApiResponse audits(Principal who, Route.Match m) {
     String ns = existingNamespace(who, m.param());
+    ApiKeys.authorizeAllScopes(who); // records carry prompts of every scope
     String limitText = m.queryParam("limit");
     int limit = 100;
     if (limitText != null) {
@@ -488,7 +501,10 @@ final class Api {
     Verdict verdict = body.optionalString("verdict").map(Api::verdict).orElse(null);
     boolean invalidate = body.optionalBoolean("invalidate").orElse(false);
     return guard(() -> cache.audit(ns, lookupId, fresh, verdict, invalidate))
-        .thenApply(r -> json(HttpResponseStatus.CREATED, auditJson(r)));
+        .thenApply(r -> {
+          WriteLog.judged(who, ns, "audit", lookupId, r.verdict(), r.entryId(), r.invalidated());
+          return json(HttpResponseStatus.CREATED, auditJson(r));
+        });
   }
 
   private ApiResponse feedback(Principal who, JsonBody body) {
@@ -499,6 +515,7 @@ final class Api {
     Verdict verdict = verdict(body.requiredString("verdict"));
     boolean invalidate = body.optionalBoolean("invalidate").orElse(false);
     AuditRecord r = cache.feedback(ns, lookupId, verdict, invalidate);
+    WriteLog.judged(who, ns, "feedback", lookupId, r.verdict(), r.entryId(), r.invalidated());
     ObjectNode out = JsonBody.MAPPER.createObjectNode();
     out.put("lookup_id", r.lookupId());
     out.put("namespace", r.namespace());

@@ -22,6 +22,14 @@ class TenantIsolationTest {
   static final String ADMIN = "admin-secret";
   static final String WRITER = "faq-writer-secret";
   static final String READER = "faq-reader-secret";
+  static final String ALICE = "alice-secret";
+  static final String BOB = "bob-secret";
+
+  static dev.semcache.server.config.ApiKeyConfig pinned(String name, String secret, String user) {
+    var plain = TestServer.key(name, secret, "write", "faq");
+    return new dev.semcache.server.config.ApiKeyConfig(plain.name(), plain.sha256(), plain.role(), plain.namespaces(),
+        Map.of("user", user));
+  }
 
   static Path dir;
   static TestServer server;
@@ -32,7 +40,8 @@ class TenantIsolationTest {
     server = new TestServer(TestServer.config(dir, List.of(
         TestServer.key("ops", ADMIN, "admin", "*"),
         TestServer.key("faq-gateway", WRITER, "write", "faq"),
-        TestServer.key("faq-reader", READER, "read", "faq")), HttpConfig.defaults()), new ManualClock());
+        TestServer.key("faq-reader", READER, "read", "faq"),
+        pinned("alice-app", ALICE, "alice"), pinned("bob-app", BOB, "bob")), HttpConfig.defaults()), new ManualClock());
     assertThat(server.call("PUT", "/v1/namespaces/faq", Map.of("threshold", 0.9), ADMIN).status()).isEqualTo(201);
     assertThat(server.call("POST", "/v1/entries", Map.of("namespace", "faq", "prompt", "How do I reset my password?",
         "response", "Click 'Forgot password'."), WRITER).status()).isEqualTo(201);
@@ -172,5 +181,51 @@ class TenantIsolationTest {
     assertThat(seen).hasSize(5).doesNotHaveDuplicates();
     assertThat(new java.util.HashSet<>(seen)).isEqualTo(expected);
     assertThat(server.call("GET", "/v1/namespaces/paged/audits?cursor=nope", null, ADMIN).status()).isEqualTo(400);
+  }
+
+  /** Any key of a namespace could read any scope: now a key pinned to {@code user: alice} sees only Alice's. */
+  @Test
+  void aKeyPinnedToAScopeSeesAndChangesOnlyThatScope() {
+    ch.qos.logback.classic.Logger writes = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(WriteLog.LOGGER);
+    var captured = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    captured.start();
+    writes.addAppender(captured);
+    try {
+      Map<String, String> alice = Map.of("user", "alice");
+      Map<String, String> bob = Map.of("user", "bob", "model", "m1");
+      String prompt = "What is my account balance?";
+      TestServer.Response bobs = server.call("POST", "/v1/entries", Map.of("namespace", "faq", "prompt", prompt,
+          "response", "Bob has 1000 dollars.", "scope", bob), BOB);
+      assertThat(bobs.status()).isEqualTo(201);
+      String bobId = bobs.json().get("entry_id").asText();
+      server.refresh();
+
+      TestServer.Response spoof = server.call("POST", "/v1/lookup", Map.of("namespace", "faq", "prompt", prompt,
+          "scope", bob), ALICE);
+      assertThat(spoof.status()).isEqualTo(403);
+      assertThat(spoof.errorCode()).isEqualTo("scope_forbidden");
+      assertThat(server.call("POST", "/v1/lookup", Map.of("namespace", "faq", "prompt", prompt), ALICE).status())
+          .as("no scope at all is not Alice's scope").isEqualTo(403);
+      TestServer.Response own = server.call("POST", "/v1/lookup", Map.of("namespace", "faq", "prompt", prompt,
+          "scope", alice), ALICE);
+      assertThat(own.status()).isEqualTo(200);
+      assertThat(own.json().get("hit").asBoolean()).isFalse();
+      assertThat(server.call("POST", "/v1/entries", Map.of("namespace", "faq", "prompt", prompt, "response", "x",
+          "scope", bob), ALICE).errorCode()).isEqualTo("scope_forbidden");
+      assertThat(server.call("GET", "/v1/entries/" + bobId + "?namespace=faq", null, ALICE).status()).isEqualTo(404);
+      assertThat(server.call("DELETE", "/v1/entries/" + bobId + "?namespace=faq", null, ALICE).status()).isEqualTo(404);
+      assertThat(server.call("POST", "/v1/invalidate", Map.of("namespace", "faq", "scope", bob), ALICE).status())
+          .isEqualTo(403);
+      assertThat(server.call("GET", "/v1/namespaces/faq/audits", null, ALICE).errorCode()).isEqualTo("scope_forbidden");
+      assertThat(server.call("GET", "/v1/entries/" + bobId + "?namespace=faq", null, BOB).status()).isEqualTo(200);
+
+      assertThat(server.call("DELETE", "/v1/entries/" + bobId + "?namespace=faq", null, BOB).status()).isEqualTo(204);
+      assertThat(captured.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+          .contains("key=bob-app action=store namespace=faq entry=" + bobId + " scope=[model, user]",
+              "key=bob-app action=delete namespace=faq entry=" + bobId)
+          .noneMatch(line -> line.contains("alice-app"));
+    } finally {
+      writes.detachAppender(captured);
+    }
   }
 }
