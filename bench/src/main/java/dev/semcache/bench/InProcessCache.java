@@ -31,7 +31,7 @@ final class InProcessCache implements CacheUnderTest {
     // rather than refuse them; audits are off, they would only add work here.
     NamespaceConfig defaults = new NamespaceConfig(d.threshold(), d.ttlSeconds(), d.maxTtlSeconds(), d.maxEntries(),
         d.slidingTtl(), 0, d.targetFalseHitRate(), PromptOverflow.TRUNCATE, d.answerThreshold(), d.nearMissAuditBand(),
-        d.maxPromptBytes());
+        d.maxPromptBytes(), 0, 0, 0);
     this.cache = new SemanticCache(storage, embedder, InstantSource.system(), Runnable::run, true, defaults,
         Analytics.Settings.defaults());
   }

@@ -23,6 +23,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param maxPromptBytes the longest prompt, in UTF-8 bytes, that a lookup, store or invalidation may
  *     send; a longer one is refused before any work (prompts are held in memory while their lookup is
  *     remembered, so this bounds what one request can pin)
+ * @param rateLimitPerS requests a second the namespace may make, all keys together; 0 means no limit
+ * @param rateBurst requests that may come at once within that rate; 0 means one second's worth
+ * @param maxConcurrentEmbeddings requests that may embed (semantic lookups, stores, invalidations by
+ *     similarity) in progress at once in the namespace; 0 means no limit
  */
 public record NamespaceConfig(
     @JsonProperty("threshold") double threshold,
@@ -35,7 +39,10 @@ public record NamespaceConfig(
     @JsonProperty("prompt_overflow") PromptOverflow promptOverflow,
     @JsonProperty("answer_threshold") double answerThreshold,
     @JsonProperty("near_miss_audit_band") double nearMissAuditBand,
-    @JsonProperty("max_prompt_bytes") int maxPromptBytes) {
+    @JsonProperty("max_prompt_bytes") int maxPromptBytes,
+    @JsonProperty("rate_limit_per_s") double rateLimitPerS,
+    @JsonProperty("rate_burst") int rateBurst,
+    @JsonProperty("max_concurrent_embeddings") int maxConcurrentEmbeddings) {
 
   public static final double DEFAULT_THRESHOLD = 0.90;
   public static final long DEFAULT_TTL_S = 86_400;
@@ -68,6 +75,17 @@ public record NamespaceConfig(
     if (maxPromptBytes <= 0) {
       throw new IllegalArgumentException("max_prompt_bytes must be positive; max_prompt_bytes=" + maxPromptBytes);
     }
+    if (!(rateLimitPerS >= 0 && rateLimitPerS <= 1e9)) {
+      throw new IllegalArgumentException("rate_limit_per_s must be between 0 (no limit) and 1e9; rate_limit_per_s="
+          + rateLimitPerS);
+    }
+    if (rateBurst < 0) {
+      throw new IllegalArgumentException("rate_burst must not be negative; rate_burst=" + rateBurst);
+    }
+    if (maxConcurrentEmbeddings < 0) {
+      throw new IllegalArgumentException("max_concurrent_embeddings must not be negative (0 is no limit);"
+          + " max_concurrent_embeddings=" + maxConcurrentEmbeddings);
+    }
     if (maxEntries <= 0) {
       throw new IllegalArgumentException("max_entries must be positive; max_entries=" + maxEntries);
     }
@@ -93,7 +111,7 @@ public record NamespaceConfig(
   /** The settings a namespace starts with. */
   public static NamespaceConfig defaults() {
     return new NamespaceConfig(DEFAULT_THRESHOLD, DEFAULT_TTL_S, DEFAULT_MAX_TTL_S, DEFAULT_MAX_ENTRIES, false, 0.01, 0.02,
-        PromptOverflow.REJECT, DEFAULT_ANSWER_THRESHOLD, DEFAULT_NEAR_MISS_AUDIT_BAND, DEFAULT_MAX_PROMPT_BYTES);
+        PromptOverflow.REJECT, DEFAULT_ANSWER_THRESHOLD, DEFAULT_NEAR_MISS_AUDIT_BAND, DEFAULT_MAX_PROMPT_BYTES, 0, 0, 0);
   }
 
   /**
@@ -115,27 +133,35 @@ public record NamespaceConfig(
 
   public NamespaceConfig withThreshold(double t) {
     return new NamespaceConfig(t, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand, maxPromptBytes);
+        answerThreshold, nearMissAuditBand, maxPromptBytes, rateLimitPerS, rateBurst,
+        maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withAudits(double rate, double answerT, double band) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, rate, targetFalseHitRate,
-        promptOverflow, answerT, band, maxPromptBytes);
+        promptOverflow, answerT, band, maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withMaxEntries(long n) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, n, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand, maxPromptBytes);
+        answerThreshold, nearMissAuditBand, maxPromptBytes, rateLimitPerS, rateBurst,
+        maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withTtl(long ttl, long maxTtl, boolean sliding) {
     return new NamespaceConfig(threshold, ttl, maxTtl, maxEntries, sliding, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand, maxPromptBytes);
+        answerThreshold, nearMissAuditBand, maxPromptBytes, rateLimitPerS, rateBurst,
+        maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withMaxPromptBytes(int bytes) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
-        promptOverflow, answerThreshold, nearMissAuditBand, bytes);
+        promptOverflow, answerThreshold, nearMissAuditBand, bytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
+  }
+
+  public NamespaceConfig withQuotas(double ratePerS, int burst, int maxEmbeddings) {
+    return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
+        promptOverflow, answerThreshold, nearMissAuditBand, maxPromptBytes, ratePerS, burst, maxEmbeddings);
   }
 
   /**

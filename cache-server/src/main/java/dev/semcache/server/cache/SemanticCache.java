@@ -166,7 +166,7 @@ public final class SemanticCache implements AutoCloseable {
           new LookupTimings(exactNanos, LookupTimings.NOT_RUN, LookupTimings.NOT_RUN), false, null));
     }
     long embedStart = System.nanoTime();
-    return embed(prompt, config).thenApplyAsync(vector -> {
+    return embed(ns, prompt, config).thenApplyAsync(vector -> {
       long searchStart = System.nanoTime();
       List<Match> nearest = storage.findNearest(ns, request.scope(), vector, 1);
       float similarity = nearest.isEmpty() ? Float.NaN : nearest.get(0).similarity();
@@ -211,7 +211,7 @@ public final class SemanticCache implements AutoCloseable {
       throw CacheRequestException.invalid(e.getMessage());
     }
     Optional<float[]> reused = pending.vectorFor(request.lookupId(), ns, request.scope(), prompt);
-    CompletableFuture<float[]> vector = reused.map(CompletableFuture::completedFuture).orElseGet(() -> embed(prompt, config));
+    CompletableFuture<float[]> vector = reused.map(CompletableFuture::completedFuture).orElseGet(() -> embed(ns, prompt, config));
     return vector.thenApplyAsync(v -> {
       if (autoCreate) {
         storage.createConfigIfAbsent(ns, defaults); // only now: a refused store changes nothing
@@ -255,7 +255,7 @@ public final class SemanticCache implements AutoCloseable {
     if (!(minSimilarity >= 0 && minSimilarity <= 1)) {
       throw CacheRequestException.invalid("min_similarity must be between 0 and 1; min_similarity=" + minSimilarity);
     }
-    return embed(p, config).thenApplyAsync(vector -> {
+    return embed(ns, p, config).thenApplyAsync(vector -> {
       int removed = 0;
       for (Match m : storage.findNearest(ns, scope, vector, limit)) {
         if (m.similarity() >= minSimilarity && storage.delete(ns, m.entry().id())) {
@@ -269,6 +269,11 @@ public final class SemanticCache implements AutoCloseable {
   /** The config in effect for a namespace. */
   public NamespaceConfig namespaceConfig(String namespace) {
     return existingConfig(validNamespace(namespace));
+  }
+
+  /** The namespace's config if it is held in memory (no store access), for checks on an event loop. */
+  public Optional<NamespaceConfig> cachedNamespaceConfig(String namespace) {
+    return storage.cachedConfig(validNamespace(namespace));
   }
 
   /** Whether the namespace has been created (explicitly or by a first store). */
@@ -364,7 +369,8 @@ public final class SemanticCache implements AutoCloseable {
         "namespace '" + ns + "' does not exist; an admin creates it with PUT /v1/namespaces/" + ns);
   }
 
-  private CompletableFuture<float[]> embed(String prompt, NamespaceConfig config) {
+  /** Embeds for a namespace: its turn in the embedder's fair queue. */
+  private CompletableFuture<float[]> embed(String namespace, String prompt, NamespaceConfig config) {
     TokenizedText tokens;
     try {
       tokens = embedder.tokenize(prompt);
@@ -377,7 +383,7 @@ public final class SemanticCache implements AutoCloseable {
               + embedder.model().name() + " reads, and this namespace's prompt_overflow is 'reject'"
               + " (set it to 'truncate' to embed the first " + embedder.model().maxTokens() + " tokens)");
     }
-    return embedder.submit(tokens);
+    return embedder.submit(namespace, tokens);
   }
 
   private static String validNamespace(String ns) {

@@ -22,6 +22,8 @@ import dev.semcache.server.cache.SemanticCache;
 import dev.semcache.server.cache.StoreRequest;
 import dev.semcache.server.config.Role;
 import dev.semcache.server.http.ApiKeys.Principal;
+import dev.semcache.server.quota.ConcurrencyLimits;
+import dev.semcache.server.quota.RateLimits;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Instant;
@@ -53,7 +55,7 @@ final class Api {
   private static final Set<String> INVALIDATE_FIELDS = Set.of("namespace", "scope", "prompt", "min_similarity");
   private static final Set<String> NAMESPACE_FIELDS = Set.of("threshold", "ttl_s", "max_ttl_s", "max_entries",
       "sliding_ttl", "audit_rate", "target_false_hit_rate", "prompt_overflow", "answer_threshold", "near_miss_audit_band",
-      "max_prompt_bytes");
+      "max_prompt_bytes", "rate_limit_per_s", "rate_burst", "max_concurrent_embeddings");
   private static final Set<String> AUDIT_FIELDS = Set.of("namespace", "fresh_response", "verdict", "invalidate");
   private static final Set<String> FEEDBACK_FIELDS = Set.of("namespace", "lookup_id", "verdict", "invalidate");
   /** Minutes of hit-rate history in a stats answer. */
@@ -63,8 +65,11 @@ final class Api {
   private final ApiKeys keys;
   private final ServerMetrics metrics;
   private final Instant startedAt;
+  private final RateLimits rates;
+  private final ConcurrencyLimits embeddings = new ConcurrencyLimits();
 
   Api(SemanticCache cache, ApiKeys keys, ServerMetrics metrics) {
+    this.rates = new RateLimits(cache.clock());
     this.cache = cache;
     this.keys = keys;
     this.metrics = metrics;
@@ -94,9 +99,10 @@ final class Api {
   // ------------------------------------------------------------------ lookup and store
 
   /** A lookup read and authorised, ready to run. */
-  record PreparedLookup(LookupRequest request, long startNanos, long exactAbsentNanos) {
+  record PreparedLookup(LookupRequest request, long startNanos, long exactAbsentNanos, Principal who,
+      boolean namespaceAdmitted) {
     PreparedLookup withExactAbsent(long nanos) {
-      return new PreparedLookup(request, startNanos, nanos);
+      return new PreparedLookup(request, startNanos, nanos, who, namespaceAdmitted);
     }
   }
 
@@ -108,8 +114,11 @@ final class Api {
     Scope scope = scope(body);
     ApiKeys.authorizeScope(who, scope);
     Double threshold = body.optionalNumber("threshold").orElse(null);
+    // On an event loop only a config held in memory is read; otherwise the worker admits the namespace.
+    var config = cache.cachedNamespaceConfig(ns);
+    admit(who, ns, config.orElse(null));
     return new PreparedLookup(new LookupRequest(ns, prompt, scope, threshold, who.role().includes(Role.WRITE)),
-        System.nanoTime(), -1);
+        System.nanoTime(), -1, who, config.isPresent());
   }
 
   /**
@@ -125,7 +134,74 @@ final class Api {
   }
 
   CompletableFuture<ApiResponse> lookup(PreparedLookup p) {
-    return guard(() -> cache.lookup(p.request(), p.exactAbsentNanos())).thenApply(r -> lookupAnswer(p, r));
+    String ns = p.request().namespace();
+    NamespaceConfig config = configOrDefaults(ns);
+    if (!p.namespaceAdmitted()) {
+      admitNamespace(ns, config);
+    }
+    return embedding(p.who(), ns, config, () -> cache.lookup(p.request(), p.exactAbsentNanos()))
+        .thenApply(r -> lookupAnswer(p, r));
+  }
+
+  // ------------------------------------------------------------------ quotas
+
+  /** Takes one request from the key's and the namespace's rate limits ({@code config} null: not known yet). */
+  private void admit(Principal who, String ns, NamespaceConfig config) {
+    long wait = rates.tryAcquire("key:" + who.name(), who.ratePerS(), who.rateBurst());
+    if (wait > 0) {
+      throw rateLimited("key '" + who.name() + "' is over its rate limit (" + who.ratePerS() + " requests/s)", wait);
+    }
+    if (config != null) {
+      admitNamespace(ns, config);
+    }
+  }
+
+  private void admitNamespace(String ns, NamespaceConfig config) {
+    long wait = rates.tryAcquire("ns:" + ns, config.rateLimitPerS(), config.rateBurst());
+    if (wait > 0) {
+      throw rateLimited("namespace '" + ns + "' is over its rate_limit_per_s (" + config.rateLimitPerS()
+          + " requests/s)", wait);
+    }
+  }
+
+  private static ApiException rateLimited(String why, long waitNanos) {
+    long s = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+    return new ApiException(HttpResponseStatus.TOO_MANY_REQUESTS, "rate_limited", why + "; retry after " + s + " s",
+        Map.of("Retry-After", Long.toString(s)));
+  }
+
+  /** The namespace's config, or the defaults a first store would give it. */
+  private NamespaceConfig configOrDefaults(String ns) {
+    return cache.namespaceExists(ns) ? cache.namespaceConfig(ns) : cache.namespaceDefaults();
+  }
+
+  /**
+   * Runs a call that may embed within the key's and the namespace's {@code max_concurrent_embeddings};
+   * one more is answered 429 at once.
+   */
+  private <T> CompletableFuture<T> embedding(Principal who, String ns, NamespaceConfig config,
+      java.util.function.Supplier<CompletableFuture<T>> call) {
+    String key = "key:" + who.name();
+    String space = "ns:" + ns;
+    if (!embeddings.tryAcquire(key, who.maxEmbeddings())) {
+      throw tooManyEmbeddings("key '" + who.name() + "' has " + who.maxEmbeddings()
+          + " requests that may embed in progress, its max_concurrent_embeddings");
+    }
+    if (!embeddings.tryAcquire(space, config.maxConcurrentEmbeddings())) {
+      embeddings.release(key);
+      throw tooManyEmbeddings("namespace '" + ns + "' has " + config.maxConcurrentEmbeddings()
+          + " requests that may embed in progress, its max_concurrent_embeddings");
+    }
+    CompletableFuture<T> f = guard(call);
+    return f.whenComplete((r, t) -> {
+      embeddings.release(space);
+      embeddings.release(key);
+    });
+  }
+
+  private static ApiException tooManyEmbeddings(String why) {
+    return new ApiException(HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_embeddings", why + "; retry after 1 s",
+        Map.of("Retry-After", "1"));
   }
 
   private ApiResponse lookupAnswer(PreparedLookup p, LookupResult r) {
@@ -192,13 +268,16 @@ final class Api {
     Map<String, String> metadata = body.optionalStringMap("metadata", MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_CHARS,
         MAX_ATTRIBUTE_VALUE_CHARS);
     String lookupId = body.optionalString("lookup_id").map(Api::lookupId).orElse(null);
+    NamespaceConfig quotaConfig = configOrDefaults(ns);
+    admit(who, ns, quotaConfig);
     Integer modelStatus = body.optionalLong("model_status").map(s -> {
       if (s < 100 || s > 599) {
         throw ApiException.invalid("'model_status' must be an HTTP status code (100 to 599); model_status=" + s);
       }
       return s.intValue();
     }).orElse(null);
-    return guard(() -> cache.store(new StoreRequest(ns, prompt, response, scope, ttl, metadata, lookupId, modelStatus)))
+    return embedding(who, ns, quotaConfig,
+        () -> cache.store(new StoreRequest(ns, prompt, response, scope, ttl, metadata, lookupId, modelStatus)))
         .thenApply(stored -> {
           metrics.store(ns, stored.embeddingReused());
           Entry e = stored.entry();
@@ -266,8 +345,11 @@ final class Api {
       throw ApiException.invalid("'scope' is required to remove every entry of a scope (use {} for the empty scope),"
           + " or give 'prompt' and 'min_similarity'");
     }
+    NamespaceConfig quotaConfig = configOrDefaults(ns);
+    admit(who, ns, quotaConfig);
     CompletableFuture<Integer> removed = prompt.isPresent()
-        ? guard(() -> cache.invalidateSimilar(ns, scope, prompt.get(), min.get(), MAX_INVALIDATE_SIMILAR))
+        ? embedding(who, ns, quotaConfig,
+            () -> cache.invalidateSimilar(ns, scope, prompt.get(), min.get(), MAX_INVALIDATE_SIMILAR))
         : guard(() -> CompletableFuture.completedFuture(cache.invalidate(ns, scope)));
     return removed.thenApply(n -> {
       WriteLog.invalidated(who, ns, scope, prompt.isPresent(), n);

@@ -16,8 +16,9 @@ import java.util.Set;
  */
 final class ApiKeys {
   /** Who made a request: the key's name, role, namespaces and the scope attributes it is pinned to. */
-  record Principal(String name, Role role, Set<String> namespaces, Map<String, String> pinnedScope) {
-    static final Principal LOOPBACK = new Principal("(no keys configured)", Role.ADMIN, Set.of("*"), Map.of());
+  record Principal(String name, Role role, Set<String> namespaces, Map<String, String> pinnedScope, double ratePerS,
+      int rateBurst, int maxEmbeddings) {
+    static final Principal LOOPBACK = new Principal("(no keys configured)", Role.ADMIN, Set.of("*"), Map.of(), 0, 0, 0);
 
     boolean mayUse(String namespace) {
       return namespaces.contains("*") || namespaces.contains(namespace);
@@ -46,7 +47,8 @@ final class ApiKeys {
 
   ApiKeys(List<ApiKeyConfig> configured) {
     this.keys = configured.stream()
-        .map(k -> new Key(k.hash(), new Principal(k.name(), Role.parse(k.role()), Set.copyOf(k.namespaces()), k.scope())))
+        .map(k -> new Key(k.hash(), new Principal(k.name(), Role.parse(k.role()), Set.copyOf(k.namespaces()), k.scope(),
+            k.rateLimitPerS(), k.rateBurst(), k.maxConcurrentEmbeddings())))
         .toList();
   }
 

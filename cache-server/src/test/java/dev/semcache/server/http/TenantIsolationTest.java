@@ -28,7 +28,7 @@ class TenantIsolationTest {
   static dev.semcache.server.config.ApiKeyConfig pinned(String name, String secret, String user) {
     var plain = TestServer.key(name, secret, "write", "faq");
     return new dev.semcache.server.config.ApiKeyConfig(plain.name(), plain.sha256(), plain.role(), plain.namespaces(),
-        Map.of("user", user));
+        Map.of("user", user), null, null, null);
   }
 
   static Path dir;
