@@ -15,15 +15,19 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *     most 1
  * @param maxConnections open connections at most, all clients together; one more is closed at once
  * @param maxConnectionsPerAddress open connections at most from one client address
+ * @param metricsNamespaces namespaces with a {@code namespace} label of their own in {@code /metrics};
+ *     the others are counted under {@code other}
  */
 public record LimitsConfig(
     @JsonProperty("pending_bytes") long pendingBytes,
     @JsonProperty("remembered_bytes") long rememberedBytes,
     @JsonProperty("namespace_share") double namespaceShare,
     @JsonProperty("max_connections") int maxConnections,
-    @JsonProperty("max_connections_per_address") int maxConnectionsPerAddress) {
+    @JsonProperty("max_connections_per_address") int maxConnectionsPerAddress,
+    @JsonProperty("metrics_namespaces") int metricsNamespaces) {
 
   public LimitsConfig {
+    HttpConfig.notNegative("limits.metrics_namespaces", metricsNamespaces);
     HttpConfig.positive("limits.pending_bytes", pendingBytes);
     HttpConfig.positive("limits.remembered_bytes", rememberedBytes);
     if (!(namespaceShare > 0 && namespaceShare <= 1)) {
@@ -35,6 +39,6 @@ public record LimitsConfig(
   }
 
   public static LimitsConfig defaults() {
-    return new LimitsConfig(64L << 20, 64L << 20, 0.25, 10_000, 1_000);
+    return new LimitsConfig(64L << 20, 64L << 20, 0.25, 10_000, 1_000, 100);
   }
 }

@@ -360,7 +360,7 @@ final class Api {
   // ------------------------------------------------------------------ namespaces
 
   private ApiResponse listNamespaces(Principal who) {
-    ApiKeys.authorize(who, null, Role.READ);
+    ApiKeys.authorize(who, null, who.role() == Role.METRICS ? Role.METRICS : Role.READ);
     ObjectNode out = JsonBody.MAPPER.createObjectNode();
     var list = out.putArray("namespaces");
     for (String ns : cache.namespaces()) {
@@ -514,6 +514,9 @@ final class Api {
   private ApiResponse audits(Principal who, Route.Match m) {
     String ns = existingNamespace(who, m.param());
     ApiKeys.authorizeAllScopes(who); // records carry prompts of every scope
+    if (who.role() == Role.METRICS) {
+      ApiKeys.authorize(who, ns, Role.READ); // figures, not prompts: refused
+    }
     String limitText = m.queryParam("limit");
     int limit = 100;
     if (limitText != null) {
@@ -638,10 +641,10 @@ final class Api {
     }
   }
 
-  /** A namespace the caller may read and that exists. */
+  /** A namespace the caller may read (or observe, with the metrics role) and that exists. */
   private String existingNamespace(Principal who, String name) {
     String ns = namespace(name);
-    ApiKeys.authorize(who, ns, Role.READ);
+    ApiKeys.authorize(who, ns, who.role() == Role.METRICS ? Role.METRICS : Role.READ);
     if (!cache.namespaceExists(ns)) {
       throw notFoundNamespace(ns);
     }

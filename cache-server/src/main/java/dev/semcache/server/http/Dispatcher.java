@@ -38,10 +38,12 @@ final class Dispatcher {
 
   /** Without API keys: requests a web page could make are refused ({@link HostCheck}). */
   private final boolean loopbackMode;
+  private final ApiKeys keys;
 
   Dispatcher(Supplier<Api> api, Supplier<State> state, ServerMetrics metrics, ExecutorService workers, int maxInFlight,
-      int retryAfterS, boolean loopbackMode) {
-    this.loopbackMode = loopbackMode;
+      int retryAfterS, ApiKeys keys) {
+    this.keys = keys;
+    this.loopbackMode = !keys.enabled();
     this.api = api;
     this.state = state;
     this.metrics = metrics;
@@ -89,6 +91,16 @@ final class Dispatcher {
         return;
       }
       default -> { }
+    }
+    if (match.route() == Route.METRICS && keys.enabled()) {
+      // With keys, /metrics needs a key with the metrics role (or admin): its labels name every namespace.
+      try {
+        ApiKeys.authorize(keys.authenticate(call.header(io.netty.handler.codec.http.HttpHeaderNames.AUTHORIZATION)),
+            null, dev.semcache.server.config.Role.METRICS);
+      } catch (ApiException e) {
+        done.accept(new Answer(label, error(e)));
+        return;
+      }
     }
     State s = state.get();
     if (s != State.READY && match.route() != Route.METRICS) {

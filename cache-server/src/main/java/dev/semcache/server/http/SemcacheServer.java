@@ -59,7 +59,7 @@ public final class SemcacheServer implements AutoCloseable {
           + " configured: semcache refuses to serve without keys beyond loopback. Add api_keys to the config"
           + " (semcache keygen makes one) or listen on 127.0.0.1");
     }
-    this.metrics = new ServerMetrics(() -> cache, config.model());
+    this.metrics = new ServerMetrics(() -> cache, config.model(), config.limits().metricsNamespaces());
     int threads = config.http().effectiveWorkerThreads();
     AtomicInteger n = new AtomicInteger();
     this.workers = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
@@ -69,7 +69,7 @@ public final class SemcacheServer implements AutoCloseable {
           return t;
         });
     this.dispatcher = new Dispatcher(() -> api, () -> state, metrics, workers, config.http().maxInFlight(),
-        config.http().retryAfterS(), !keys.enabled());
+        config.http().retryAfterS(), keys);
     try {
       this.http = new HttpServer(config.host(), config.port(), config.http().effectiveIoThreads(),
           config.http().maxBodyBytes(), config.http().requestTimeoutS(), config.http().idleTimeoutS(), dispatcher, metrics,

@@ -51,7 +51,15 @@ final class ServerMetrics {
   private final java.util.Map<String, io.prometheus.metrics.core.datapoints.DistributionDataPoint> routeChildren =
       new java.util.concurrent.ConcurrentHashMap<>();
 
+  private final NamespaceLabels labels;
+
   ServerMetrics(Supplier<SemanticCache> cache, String model) {
+    this(cache, model, 100);
+  }
+
+  /** @param maxNamespaceLabels namespaces with a label of their own; the rest are counted as "other" */
+  ServerMetrics(Supplier<SemanticCache> cache, String model, int maxNamespaceLabels) {
+    this.labels = new NamespaceLabels(maxNamespaceLabels);
     JvmMetrics.builder().register(registry);
     lookups = Counter.builder().name("semcache_lookups").help("Lookups by namespace and result (exact, semantic, miss)")
         .labelNames("namespace", "result").register(registry);
@@ -79,8 +87,15 @@ final class ServerMetrics {
         .labelNames("namespace").callback(cb -> {
           SemanticCache c = cache.get();
           if (c != null) {
-            for (String ns : c.namespaces()) {
+            long other = 0;
+            for (String ns : labelledNamespaces(c)) {
               cb.call(c.storage().entryCount(ns), ns);
+            }
+            for (String ns : c.namespaces()) {
+              other += labels.labelled(ns) ? 0 : c.storage().entryCount(ns);
+            }
+            if (other > 0) {
+              cb.call(other, NamespaceLabels.OTHER);
             }
           }
         }).register(registry);
@@ -123,15 +138,23 @@ final class ServerMetrics {
     CounterWithCallback.builder().name("semcache_audit_samples")
         .help("Lookups whose answer asked for an audit (semantic hits and near misses), by namespace")
         .labelNames("namespace").callback(cb -> ifReady(cache, c -> {
+          long other = 0;
           for (String ns : c.namespaces()) {
-            cb.call(c.analytics().stats(ns).sampled(), ns);
+            if (labels.labelled(ns)) {
+              cb.call(c.analytics().stats(ns).sampled(), ns);
+            } else {
+              other += c.analytics().stats(ns).sampled();
+            }
+          }
+          if (other > 0) {
+            cb.call(other, NamespaceLabels.OTHER);
           }
         })).register(registry);
     GaugeWithCallback.builder().name("semcache_false_hit_rate")
         .help("Audited false-hit rate of semantic hits at the namespace's threshold: the estimate and its 95%"
             + " Clopper-Pearson bounds (absent until a hit is audited)")
         .labelNames("namespace", "bound").callback(cb -> ifReady(cache, c -> {
-          for (String ns : c.namespaces()) {
+          for (String ns : labelledNamespaces(c)) {
             Proportion p = c.analytics().counts(ns).falseHitRate(c.namespaceConfig(ns).threshold());
             if (p.known()) {
               cb.call(p.estimate(), ns, "estimate");
@@ -143,13 +166,13 @@ final class ServerMetrics {
     GaugeWithCallback.builder().name("semcache_target_false_hit_rate")
         .help("The false-hit rate the namespace accepts (target_false_hit_rate), for the recommended threshold")
         .labelNames("namespace").callback(cb -> ifReady(cache, c -> {
-          for (String ns : c.namespaces()) {
+          for (String ns : labelledNamespaces(c)) {
             cb.call(c.namespaceConfig(ns).targetFalseHitRate(), ns);
           }
         })).register(registry);
     GaugeWithCallback.builder().name("semcache_threshold").help("The namespace's similarity threshold")
         .labelNames("namespace").callback(cb -> ifReady(cache, c -> {
-          for (String ns : c.namespaces()) {
+          for (String ns : labelledNamespaces(c)) {
             cb.call(c.namespaceConfig(ns).threshold(), ns);
           }
         })).register(registry);
@@ -157,7 +180,7 @@ final class ServerMetrics {
         .help("The lowest threshold whose audited false-hit rate stays under the namespace's target with 95%"
             + " confidence (absent while none qualifies)")
         .labelNames("namespace").callback(cb -> ifReady(cache, c -> {
-          for (String ns : c.namespaces()) {
+          for (String ns : labelledNamespaces(c)) {
             double r = c.analytics().analysis(ns, c.namespaceConfig(ns)).recommended();
             if (!Double.isNaN(r)) {
               cb.call(r, ns);
@@ -170,12 +193,19 @@ final class ServerMetrics {
   }
 
   void audit(AuditRecord r) {
+    String ns = labels.of(r.namespace());
     if (r.isFeedback()) {
-      feedback.labelValues(r.namespace(), r.verdict()).inc();
+      feedback.labelValues(ns, r.verdict()).inc();
     } else {
-      audits.labelValues(r.namespace(), r.kind(), r.verdict()).inc();
-      auditSimilarity.labelValues(r.namespace(), r.verdict()).observe(r.similarity());
+      audits.labelValues(ns, r.kind(), r.verdict()).inc();
+      auditSimilarity.labelValues(ns, r.verdict()).observe(r.similarity());
     }
+  }
+
+  /** The namespaces with a label of their own, in the cache's order (the set is seeded on first use). */
+  private java.util.List<String> labelledNamespaces(SemanticCache c) {
+    labels.seed(c);
+    return c.namespaces().stream().filter(labels::labelled).toList();
   }
 
   private static void ifReady(Supplier<SemanticCache> cache, java.util.function.Consumer<SemanticCache> action) {
@@ -186,7 +216,7 @@ final class ServerMetrics {
   }
 
   void lookup(String namespace, LookupResult r, long totalNanos) {
-    lookupsByNamespace.computeIfAbsent(namespace, ns -> new io.prometheus.metrics.core.datapoints.CounterDataPoint[] {
+    lookupsByNamespace.computeIfAbsent(labels.of(namespace), ns -> new io.prometheus.metrics.core.datapoints.CounterDataPoint[] {
         lookups.labelValues(ns, "exact"), lookups.labelValues(ns, "semantic"), lookups.labelValues(ns, "miss")})
         [r.kind().ordinal()].inc();
     LookupTimings t = r.timings();
@@ -195,7 +225,7 @@ final class ServerMetrics {
     observe("search", t.searchNanos());
     observe("total", totalNanos);
     if (r.kind() != LookupResult.Kind.EXACT && !Float.isNaN(r.similarity())) {
-      similarity.labelValues(namespace, r.hit() ? "hit" : "miss").observe(r.similarity());
+      similarity.labelValues(labels.of(namespace), r.hit() ? "hit" : "miss").observe(r.similarity());
     }
   }
 
@@ -206,7 +236,7 @@ final class ServerMetrics {
   }
 
   void store(String namespace, boolean reused) {
-    stores.labelValues(namespace, reused ? "reused" : "computed").inc();
+    stores.labelValues(labels.of(namespace), reused ? "reused" : "computed").inc();
   }
 
   /** Counts an answer; {@code nanos} is negative for answers to requests that never arrived whole. */

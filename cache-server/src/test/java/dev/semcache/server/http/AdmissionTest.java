@@ -73,7 +73,7 @@ class AdmissionTest {
     Dispatcher d = new Dispatcher(() -> {
       apiTouched.incrementAndGet();
       return null;
-    }, () -> Dispatcher.State.READY, new ServerMetrics(() -> null, ModelSpec.DEFAULT), workers, 1, 3, false);
+    }, () -> Dispatcher.State.READY, new ServerMetrics(() -> null, ModelSpec.DEFAULT), workers, 1, 3, new ApiKeys(List.of()));
     List<Dispatcher.Answer> answers = new ArrayList<>();
     d.dispatch(post("/v1/entries", "{}".getBytes(StandardCharsets.UTF_8)), answers::add);
     assertThat(workers.held).hasSize(1);
@@ -89,7 +89,7 @@ class AdmissionTest {
   @Test
   void connectionsAreCappedPerAddressAndFreedOnClose() throws IOException {
     Path dir = Files.createTempDirectory("admission");
-    LimitsConfig limits = new LimitsConfig(64L << 20, 64L << 20, 0.25, 100, 2);
+    LimitsConfig limits = new LimitsConfig(64L << 20, 64L << 20, 0.25, 100, 2, 100);
     try (TestServer server = new TestServer(TestServer.config(dir).withLimits(limits), new ManualClock());
         Socket a = new Socket("127.0.0.1", server.port());
         Socket b = new Socket("127.0.0.1", server.port())) {
