@@ -23,6 +23,7 @@ import java.util.List;
  * @param namespaceDefaults the config a new namespace starts with
  * @param apiKeys who may call; empty means everyone on loopback
  * @param limits what one tenant may hold of shared memory and connections
+ * @param tls TLS on the listener
  */
 public record ServerConfig(
     @JsonProperty("host") String host,
@@ -35,7 +36,8 @@ public record ServerConfig(
     @JsonProperty("audits") AuditConfig audits,
     @JsonProperty("namespace_defaults") NamespaceConfig namespaceDefaults,
     @JsonProperty("api_keys") List<ApiKeyConfig> apiKeys,
-    @JsonProperty("limits") LimitsConfig limits) {
+    @JsonProperty("limits") LimitsConfig limits,
+    @JsonProperty("tls") TlsConfig tls) {
 
   @com.fasterxml.jackson.annotation.JsonCreator
   public ServerConfig {
@@ -57,6 +59,7 @@ public record ServerConfig(
     require(audits, "audits");
     require(namespaceDefaults, "namespace_defaults");
     require(limits, "limits");
+    require(tls, "tls");
     apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
     long names = apiKeys.stream().map(ApiKeyConfig::name).distinct().count();
     if (names != apiKeys.size()) {
@@ -71,12 +74,20 @@ public record ServerConfig(
   /** With the default {@link LimitsConfig}. */
   public ServerConfig(String host, int port, String dataDir, String model, HttpConfig http, EmbeddingConfig embedding,
       StorageConfig storage, AuditConfig audits, NamespaceConfig namespaceDefaults, List<ApiKeyConfig> apiKeys) {
-    this(host, port, dataDir, model, http, embedding, storage, audits, namespaceDefaults, apiKeys, LimitsConfig.defaults());
+    this(host, port, dataDir, model, http, embedding, storage, audits, namespaceDefaults, apiKeys, LimitsConfig.defaults(),
+        TlsConfig.defaults());
   }
 
   /** This config with other limits. */
   public ServerConfig withLimits(LimitsConfig l) {
-    return new ServerConfig(host, port, dataDir, model, http, embedding, storage, audits, namespaceDefaults, apiKeys, l);
+    return new ServerConfig(host, port, dataDir, model, http, embedding, storage, audits, namespaceDefaults, apiKeys, l,
+        tls);
+  }
+
+  /** This config with other TLS settings. */
+  public ServerConfig withTls(TlsConfig t) {
+    return new ServerConfig(host, port, dataDir, model, http, embedding, storage, audits, namespaceDefaults, apiKeys, limits,
+        t);
   }
 
   private static void require(Object section, String name) {
@@ -89,7 +100,7 @@ public record ServerConfig(
   public static ServerConfig defaults() {
     return new ServerConfig("127.0.0.1", 8080, "data", ModelSpec.DEFAULT, HttpConfig.defaults(),
         EmbeddingConfig.defaults(), StorageConfig.defaults(), AuditConfig.defaults(), NamespaceConfig.defaults(), List.of(),
-        LimitsConfig.defaults());
+        LimitsConfig.defaults(), TlsConfig.defaults());
   }
 
   /** Whether {@link #host} names only loopback addresses. */

@@ -46,6 +46,7 @@ public final class SemcacheServer implements AutoCloseable {
   private volatile Api api;
   private volatile boolean closed;
   private ParallelEmbedder ownEmbedder;
+  private final TlsContext tls;
   private CacheStorage storage;
 
   private SemcacheServer(ServerConfig config, InstantSource clock, ParallelEmbedder sharedEmbedder)
@@ -70,13 +71,17 @@ public final class SemcacheServer implements AutoCloseable {
         });
     this.dispatcher = new Dispatcher(() -> api, () -> state, metrics, workers, config.http().maxInFlight(),
         config.http().retryAfterS(), keys);
+    this.tls = config.tls().enabled() ? new TlsContext(config.tls()) : null;
     try {
       this.http = new HttpServer(config.host(), config.port(), config.http().effectiveIoThreads(),
           config.http().maxBodyBytes(), config.http().requestTimeoutS(), config.http().idleTimeoutS(), dispatcher, metrics,
           new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerAddress(),
-              config.http().retryAfterS()));
+              config.http().retryAfterS()), tls);
     } catch (RuntimeException | InterruptedException e) {
       workers.shutdownNow();
+      if (tls != null) {
+        tls.close();
+      }
       throw e;
     }
   }
@@ -96,7 +101,8 @@ public final class SemcacheServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while binding", e);
     }
-    LOG.info("listening on http://{}:{} (not ready until the model and the index are loaded)", config.host(), s.port());
+    LOG.info("listening on {}://{}:{} (not ready until the model and the index are loaded)",
+        config.tls().enabled() ? "https" : "http", config.host(), s.port());
     Thread loader = new Thread(s::load, "semcache-loader");
     loader.setDaemon(true);
     loader.start();
@@ -182,6 +188,14 @@ public final class SemcacheServer implements AutoCloseable {
     return http.port();
   }
 
+  /**
+   * Loads the TLS certificate and key again (what SIGHUP does); false if TLS is off or the new pair
+   * failed to load (the previous one then stays in use).
+   */
+  public boolean reloadTls() {
+    return tls != null && tls.reload();
+  }
+
   /** Requests being worked on. */
   int inFlight() {
     return dispatcher.inFlight();
@@ -218,6 +232,9 @@ public final class SemcacheServer implements AutoCloseable {
           config.http().drainTimeoutS());
     }
     http.close();
+    if (tls != null) {
+      tls.close();
+    }
     workers.shutdown();
     try {
       workers.awaitTermination(5, TimeUnit.SECONDS);
