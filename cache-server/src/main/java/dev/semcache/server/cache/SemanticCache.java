@@ -314,8 +314,9 @@ public final class SemanticCache implements AutoCloseable {
     return pending.size();
   }
 
-  public CacheStorage storage() {
-    return storage;
+  /** Live and not yet swept entries of a namespace. */
+  public long entryCount(String namespace) {
+    return storage.entryCount(validNamespace(namespace));
   }
 
   public ParallelEmbedder embedder() {

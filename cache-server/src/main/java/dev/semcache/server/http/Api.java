@@ -329,7 +329,7 @@ final class Api {
     out.put("misses", st.misses());
     out.put("hit_rate", st.hitRate());
     out.put("stores", st.stores());
-    out.put("entries", cache.storage().entryCount(ns));
+    out.put("entries", cache.entryCount(ns));
     ObjectNode audits = out.putObject("audits");
     audits.put("sampled", st.sampled());
     audits.put("audited", c.audited());

@@ -4,6 +4,7 @@ import dev.semcache.embedding.ModelSpec;
 import dev.semcache.embedding.OnnxOptions;
 import dev.semcache.embedding.ParallelEmbedder;
 import dev.semcache.index.CacheStorage;
+import dev.semcache.index.EmbeddedCacheStorage;
 import dev.semcache.server.cache.SemanticCache;
 import dev.semcache.server.config.ConfigException;
 import dev.semcache.server.config.ServerConfig;
@@ -46,7 +47,7 @@ public final class SemcacheServer implements AutoCloseable {
   private volatile Api api;
   private volatile boolean closed;
   private ParallelEmbedder ownEmbedder;
-  private CacheStorage storage;
+  private volatile CacheStorage storage;
 
   private SemcacheServer(ServerConfig config, InstantSource clock, ParallelEmbedder sharedEmbedder)
       throws InterruptedException {
@@ -59,7 +60,7 @@ public final class SemcacheServer implements AutoCloseable {
           + " configured: semcache refuses to serve without keys beyond loopback. Add api_keys to the config"
           + " (semcache keygen makes one) or listen on 127.0.0.1");
     }
-    this.metrics = new ServerMetrics(() -> cache, config.model());
+    this.metrics = new ServerMetrics(() -> cache, () -> storage, config.model());
     int threads = config.http().effectiveWorkerThreads();
     AtomicInteger n = new AtomicInteger();
     this.workers = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
@@ -118,7 +119,7 @@ public final class SemcacheServer implements AutoCloseable {
         if (closed) {
           return;
         }
-        storage = CacheStorage.open(dir, config.storage().toOptions(embedder.model().dimension()), clock);
+        storage = EmbeddedCacheStorage.open(dir, config.storage().toOptions(embedder.model().dimension()), clock);
       }
       cache = new SemanticCache(storage, embedder, clock, workers, !keys.enabled(), config.namespaceDefaults(),
           config.audits().toSettings());
@@ -187,6 +188,11 @@ public final class SemcacheServer implements AutoCloseable {
   /** The core, once ready (null before). */
   public SemanticCache cache() {
     return cache;
+  }
+
+  /** The storage the cache runs on, once loaded (null before): for tests and tools, not for handlers. */
+  public CacheStorage storage() {
+    return storage;
   }
 
   /** Drains and stops; see the class comment for the order. */

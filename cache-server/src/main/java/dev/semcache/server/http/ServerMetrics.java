@@ -1,5 +1,6 @@
 package dev.semcache.server.http;
 
+import dev.semcache.index.StorageFigures;
 import dev.semcache.server.audit.AuditCounts;
 import dev.semcache.server.audit.AuditRecord;
 import dev.semcache.server.audit.Proportion;
@@ -51,7 +52,7 @@ final class ServerMetrics {
   private final java.util.Map<String, io.prometheus.metrics.core.datapoints.DistributionDataPoint> routeChildren =
       new java.util.concurrent.ConcurrentHashMap<>();
 
-  ServerMetrics(Supplier<SemanticCache> cache, String model) {
+  ServerMetrics(Supplier<SemanticCache> cache, Supplier<? extends StorageFigures> storage, String model) {
     JvmMetrics.builder().register(registry);
     lookups = Counter.builder().name("semcache_lookups").help("Lookups by namespace and result (exact, semantic, miss)")
         .labelNames("namespace", "result").register(registry);
@@ -80,18 +81,18 @@ final class ServerMetrics {
           SemanticCache c = cache.get();
           if (c != null) {
             for (String ns : c.namespaces()) {
-              cb.call(c.storage().entryCount(ns), ns);
+              cb.call(storage.get().entryCount(ns), ns);
             }
           }
         }).register(registry);
     GaugeWithCallback.builder().name("semcache_entry_bytes").help("Bytes of stored entries, all namespaces")
-        .unit(Unit.BYTES).callback(cb -> ifReady(cache, c -> cb.call(c.storage().entryBytes()))).register(registry);
+        .unit(Unit.BYTES).callback(cb -> ifReady(cache, c -> cb.call(storage.get().entryBytes()))).register(registry);
     GaugeWithCallback.builder().name("semcache_index_documents").help("Entries in the vector index as of its last refresh")
-        .callback(cb -> ifReady(cache, c -> cb.call(c.storage().indexedCount()))).register(registry);
+        .callback(cb -> ifReady(cache, c -> cb.call(storage.get().indexedCount()))).register(registry);
     CounterWithCallback.builder().name("semcache_evictions").help("Entries evicted to respect max_entries or max_bytes")
-        .callback(cb -> ifReady(cache, c -> cb.call(c.storage().evictionCount()))).register(registry);
+        .callback(cb -> ifReady(cache, c -> cb.call(storage.get().evictionCount()))).register(registry);
     CounterWithCallback.builder().name("semcache_expirations").help("Expired entries reclaimed by sweeps")
-        .callback(cb -> ifReady(cache, c -> cb.call(c.storage().expirationCount()))).register(registry);
+        .callback(cb -> ifReady(cache, c -> cb.call(storage.get().expirationCount()))).register(registry);
     GaugeWithCallback.builder().name("semcache_embed_queue_depth").help("Prompts waiting for an embedding worker")
         .callback(cb -> ifReady(cache, c -> cb.call(c.embedder().queueDepth()))).register(registry);
     GaugeWithCallback.builder().name("semcache_embed_busy_workers").help("Embedding workers running the model")
