@@ -20,6 +20,15 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param nearMissAuditBand misses whose nearest entry is at most this far below the threshold are
  *     sampled for audit too (at {@code audit_rate}), so that the false-hit rate of lower thresholds is
  *     measured rather than guessed; 0 to 1
+ * @param fingerprintWindow proxy mode: how many messages before the last user turn go into the exact
+ *     fingerprint of a chat request; -1 (the default) means all of them, 0 none (only the system
+ *     prompt(s) and the request's settings), N the last N
+ * @param cacheNondeterministic proxy mode: whether answers to requests sampled above temperature 0 (or
+ *     without a temperature, whose upstream default is 1) are cached; off by default, since such an
+ *     answer is one draw among many
+ * @param cacheNonText proxy mode: whether a request whose last user turn has non-text parts (images,
+ *     audio, files) is cached exactly (the whole turn in the fingerprint, no semantic match); off by
+ *     default: such requests pass through uncached
  */
 public record NamespaceConfig(
     @JsonProperty("threshold") double threshold,
@@ -31,7 +40,10 @@ public record NamespaceConfig(
     @JsonProperty("target_false_hit_rate") double targetFalseHitRate,
     @JsonProperty("prompt_overflow") PromptOverflow promptOverflow,
     @JsonProperty("answer_threshold") double answerThreshold,
-    @JsonProperty("near_miss_audit_band") double nearMissAuditBand) {
+    @JsonProperty("near_miss_audit_band") double nearMissAuditBand,
+    @JsonProperty("fingerprint_window") int fingerprintWindow,
+    @JsonProperty("cache_nondeterministic") boolean cacheNondeterministic,
+    @JsonProperty("cache_non_text") boolean cacheNonText) {
 
   public static final double DEFAULT_THRESHOLD = 0.90;
   public static final long DEFAULT_TTL_S = 86_400;
@@ -39,6 +51,8 @@ public record NamespaceConfig(
   public static final long DEFAULT_MAX_ENTRIES = 1_000_000;
   public static final double DEFAULT_ANSWER_THRESHOLD = 0.90;
   public static final double DEFAULT_NEAR_MISS_AUDIT_BAND = 0.10;
+  /** Every earlier message of a conversation is part of a chat request's fingerprint. */
+  public static final int DEFAULT_FINGERPRINT_WINDOW = -1;
 
   @JsonCreator
   public NamespaceConfig {
@@ -68,9 +82,21 @@ public record NamespaceConfig(
       throw new IllegalArgumentException("near_miss_audit_band must be between 0 and 1; near_miss_audit_band="
           + nearMissAuditBand);
     }
+    if (fingerprintWindow < -1) {
+      throw new IllegalArgumentException("fingerprint_window must be -1 (every earlier message), 0 or a positive count;"
+          + " fingerprint_window=" + fingerprintWindow);
+    }
     if (promptOverflow == null) {
       throw new IllegalArgumentException("prompt_overflow must be 'reject' or 'truncate'; prompt_overflow=null");
     }
+  }
+
+  /** The settings before proxy mode's: those take their defaults. */
+  public NamespaceConfig(double threshold, long ttlSeconds, long maxTtlSeconds, long maxEntries, boolean slidingTtl,
+      double auditRate, double targetFalseHitRate, PromptOverflow promptOverflow, double answerThreshold,
+      double nearMissAuditBand) {
+    this(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
+        answerThreshold, nearMissAuditBand, DEFAULT_FINGERPRINT_WINDOW, false, false);
   }
 
   /** The settings a namespace starts with. */
@@ -98,21 +124,27 @@ public record NamespaceConfig(
 
   public NamespaceConfig withThreshold(double t) {
     return new NamespaceConfig(t, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand);
+        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText);
   }
 
   public NamespaceConfig withAudits(double rate, double answerT, double band) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, rate, targetFalseHitRate,
-        promptOverflow, answerT, band);
+        promptOverflow, answerT, band, fingerprintWindow, cacheNondeterministic, cacheNonText);
   }
 
   public NamespaceConfig withMaxEntries(long n) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, n, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand);
+        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText);
   }
 
   public NamespaceConfig withTtl(long ttl, long maxTtl, boolean sliding) {
     return new NamespaceConfig(threshold, ttl, maxTtl, maxEntries, sliding, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand);
+        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText);
+  }
+
+  /** Proxy mode's settings changed. */
+  public NamespaceConfig withProxy(int window, boolean nondeterministic, boolean nonText) {
+    return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
+        promptOverflow, answerThreshold, nearMissAuditBand, window, nondeterministic, nonText);
   }
 }

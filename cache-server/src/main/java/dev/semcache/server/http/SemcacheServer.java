@@ -8,6 +8,8 @@ import dev.semcache.index.EmbeddedCacheStorage;
 import dev.semcache.server.cache.SemanticCache;
 import dev.semcache.server.config.ConfigException;
 import dev.semcache.server.config.ServerConfig;
+import dev.semcache.server.proxy.ProxyHandler;
+import dev.semcache.server.proxy.UpstreamClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -45,6 +47,8 @@ public final class SemcacheServer implements AutoCloseable {
   private volatile Dispatcher.State state = Dispatcher.State.STARTING;
   private volatile SemanticCache cache;
   private volatile Api api;
+  private volatile ProxyRoute proxy;
+  private UpstreamClient upstream;
   private volatile boolean closed;
   private ParallelEmbedder ownEmbedder;
   private volatile CacheStorage storage;
@@ -69,7 +73,7 @@ public final class SemcacheServer implements AutoCloseable {
           t.setDaemon(true);
           return t;
         });
-    this.dispatcher = new Dispatcher(() -> api, () -> state, metrics, workers, config.http().maxInFlight(),
+    this.dispatcher = new Dispatcher(() -> api, () -> proxy, () -> state, metrics, workers, config.http().maxInFlight(),
         config.http().retryAfterS());
     try {
       this.http = new HttpServer(config.host(), config.port(), config.http().effectiveIoThreads(),
@@ -125,6 +129,13 @@ public final class SemcacheServer implements AutoCloseable {
           config.audits().toSettings());
       cache.analytics().onRecorded(metrics::audit);
       api = new Api(cache, keys, metrics);
+      ProxyHandler proxyHandler = null;
+      if (config.proxy().enabled()) {
+        upstream = new UpstreamClient(config.proxy());
+        proxyHandler = new ProxyHandler(cache, upstream, config.proxy().audits());
+        LOG.info("proxy mode: OpenAI-compatible calls under /v1 go to {} on a miss", config.proxy().upstream());
+      }
+      proxy = new ProxyRoute(keys, proxyHandler, config.proxy().defaultNamespace());
       state = Dispatcher.State.READY;
       LOG.info("ready in {} ms: {} entries in {} namespaces, data in {}", (System.nanoTime() - t0) / 1_000_000,
           storage.entryCount(), storage.namespaces().size(), dir.toAbsolutePath());
@@ -221,6 +232,9 @@ public final class SemcacheServer implements AutoCloseable {
           config.http().drainTimeoutS());
     }
     http.close();
+    if (upstream != null) {
+      upstream.close();
+    }
     workers.shutdown();
     try {
       workers.awaitTermination(5, TimeUnit.SECONDS);
