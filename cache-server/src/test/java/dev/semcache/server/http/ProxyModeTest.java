@@ -482,6 +482,57 @@ class ProxyModeTest {
   }
 
   @Test
+  void semcacheKeysTravelInTheirOwnHeaderAndMapToNamespacesAsInTheV1Api() throws Exception {
+    var keys = List.of(TestServer.key("admin", "admin-secret", "admin", "*"),
+        TestServer.key("writer", "writer-secret", "write", "team"),
+        TestServer.key("reader", "reader-secret", "read", "team"),
+        TestServer.key("other", "other-secret", "write", "other"));
+    try (TestServer keyed = new TestServer(TestServer.config(dir.resolve("keyed"), keys, HttpConfig.defaults())
+        .withProxy(new ProxyConfig(upstream.baseUrl(), 5, 5, "default", false)), new ManualClock())) {
+      assertThat(keyed.call("PUT", "/v1/namespaces/team", Map.of(), "admin-secret").status()).isEqualTo(201);
+      assertThat(keyed.call("PUT", "/v1/namespaces/other", Map.of(), "admin-secret").status()).isEqualTo(201);
+      ObjectNode req = request("How many legs does a spider have?");
+      HttpRequest.Builder base = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + keyed.port()
+          + "/v1/chat/completions")).header("Content-Type", "application/json")
+          .header("Authorization", "Bearer sk-upstream-secret-123");
+      java.util.function.BiFunction<String, String[], HttpResponse<String>> send = (body, headers) -> {
+        HttpRequest.Builder b = base.copy().POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+          b.header(headers[i], headers[i + 1]);
+        }
+        try {
+          return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      };
+      String body = req.toString();
+      HttpResponse<String> anonymous = send.apply(body, new String[0]);
+      assertThat(anonymous.statusCode()).isEqualTo(401);
+      assertThat(anonymous.body()).contains("missing Authorization header"); // the key's header: X-Semcache-Key
+      assertThat(send.apply(body, new String[] {"X-Semcache-Key", "nope"}).statusCode()).isEqualTo(401);
+      // The writer's only namespace is its default.
+      assertThat(send.apply(body, new String[] {"X-Semcache-Key", "writer-secret"}).headers()
+          .firstValue("X-Cache-Status")).hasValue("MISS");
+      assertThat(send.apply(body, new String[] {"X-Semcache-Key", "Bearer writer-secret"}).headers()
+          .firstValue("X-Cache-Status")).hasValue("HIT-EXACT");
+      // A read key is served hits and stores nothing.
+      assertThat(send.apply(body, new String[] {"X-Semcache-Key", "reader-secret"}).headers()
+          .firstValue("X-Cache-Status")).hasValue("HIT-EXACT");
+      String fresh = request("How many legs does an ant have?").toString();
+      for (int i = 0; i < 2; i++) {
+        assertThat(send.apply(fresh, new String[] {"X-Semcache-Key", "reader-secret"}).headers()
+            .firstValue("X-Cache-Status")).hasValue("MISS");
+      }
+      // Another tenant never sees the team's answers, and may not ask for the team's namespace.
+      assertThat(send.apply(body, new String[] {"X-Semcache-Key", "other-secret", "X-Semcache-Namespace", "team"})
+          .statusCode()).isEqualTo(403);
+      assertThat(send.apply(body, new String[] {"X-Semcache-Key", "other-secret"}).headers()
+          .firstValue("X-Cache-Status")).hasValue("MISS");
+    }
+  }
+
+  @Test
   void withoutAnUpstreamTheOpenAiPathsSayProxyModeIsOff() throws Exception {
     try (TestServer off = new TestServer(dir.resolve("off"))) {
       TestServer.Response r = off.call("POST", "/v1/chat/completions", request("hello?"));
