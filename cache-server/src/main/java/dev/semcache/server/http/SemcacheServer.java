@@ -8,6 +8,7 @@ import dev.semcache.index.EmbeddedCacheStorage;
 import dev.semcache.server.cache.SemanticCache;
 import dev.semcache.server.config.ConfigException;
 import dev.semcache.server.config.ServerConfig;
+import dev.semcache.server.proxy.ProxyEvents;
 import dev.semcache.server.proxy.ProxyHandler;
 import dev.semcache.server.proxy.UpstreamClient;
 import java.nio.file.Path;
@@ -132,7 +133,22 @@ public final class SemcacheServer implements AutoCloseable {
       ProxyHandler proxyHandler = null;
       if (config.proxy().enabled()) {
         upstream = new UpstreamClient(config.proxy());
-        proxyHandler = new ProxyHandler(cache, upstream, config.proxy().audits());
+        proxyHandler = new ProxyHandler(cache, upstream, config.proxy().audits(), new ProxyEvents() {
+          @Override
+          public void lookedUp(String namespace, dev.semcache.server.cache.LookupResult r, long nanos) {
+            metrics.lookup(namespace, r, nanos);
+          }
+
+          @Override
+          public void stored(String namespace, boolean embeddingReused) {
+            metrics.store(namespace, embeddingReused);
+          }
+
+          @Override
+          public void answered(String namespace, String cacheStatus) {
+            metrics.proxyAnswer(namespace, cacheStatus);
+          }
+        });
         LOG.info("proxy mode: OpenAI-compatible calls under /v1 go to {} on a miss", config.proxy().upstream());
       }
       proxy = new ProxyRoute(keys, proxyHandler, config.proxy().defaultNamespace());

@@ -46,30 +46,38 @@ public final class ProxyHandler {
   private final SemanticCache cache;
   private final UpstreamClient upstream;
   private final boolean audits;
+  private final ProxyEvents events;
 
   /**
    * @param audits whether sampled hits are audited here, by calling the upstream in the background
+   * @param events where lookups, stores and answers are counted
    */
-  public ProxyHandler(SemanticCache cache, UpstreamClient upstream, boolean audits) {
+  public ProxyHandler(SemanticCache cache, UpstreamClient upstream, boolean audits, ProxyEvents events) {
     this.cache = cache;
     this.upstream = upstream;
     this.audits = audits;
+    this.events = events;
   }
 
   /** Answers a proxied call; the future fails only with the cache's own refusals (the transport maps them). */
   public CompletableFuture<ProxyReply> handle(ProxyCall call) {
+    CompletableFuture<ProxyReply> reply;
     try {
       String path = call.target().split("\\?", 2)[0];
-      if (path.equals(CHAT_PATH)) {
-        return chat(call);
-      }
-      return forward(call, null, null, null, CacheStatus.BYPASS, "only chat completions are cached");
+      reply = path.equals(CHAT_PATH) ? chat(call, System.nanoTime())
+          : forward(call, null, null, null, CacheStatus.BYPASS, "only chat completions are cached");
     } catch (ProxyRequestException e) {
-      return CompletableFuture.completedFuture(error(e.status(), e.code(), e.getMessage(), Map.of()));
+      reply = CompletableFuture.completedFuture(error(e.status(), e.code(), e.getMessage(), Map.of()));
     }
+    return reply.whenComplete((r, t) -> {
+      String status = r == null ? null : r.headers().get(STATUS);
+      if (status != null) {
+        events.answered(call.namespace(), status);
+      }
+    });
   }
 
-  private CompletableFuture<ProxyReply> chat(ProxyCall call) {
+  private CompletableFuture<ProxyReply> chat(ProxyCall call, long startNanos) {
     ChatRequest chat = ChatRequest.parse(call.body());
     CacheControls controls = CacheControls.of(call.headers());
     NamespaceConfig config = cache.namespaceConfig(call.namespace());
@@ -89,7 +97,10 @@ public final class ProxyHandler {
       return forward(call, chat, key, null, CacheStatus.BYPASS, "the request says Cache-Control: no-cache");
     }
     return cache.lookup(new LookupRequest(call.namespace(), d.key().prompt(), d.key().scope(), controls.threshold()))
-        .thenCompose(r -> lookedUp(call, chat, key, controls, r));
+        .thenCompose(r -> {
+          events.lookedUp(call.namespace(), r, System.nanoTime() - startNanos);
+          return lookedUp(call, chat, key, controls, r);
+        });
   }
 
   private CompletableFuture<ProxyReply> lookedUp(ProxyCall call, ChatRequest chat, Stored key, CacheControls controls,
@@ -187,6 +198,9 @@ public final class ProxyHandler {
     try {
       return cache.store(new StoreRequest(call.namespace(), key.key().prompt(), a.content(), key.key().scope(), key.ttlS(),
           ChatCompletionReplay.metadata(a), lookupId, status)).whenComplete((s, t) -> {
+            if (s != null) {
+              events.stored(call.namespace(), s.embeddingReused());
+            }
             if (t != null) {
               LOG.warn("storing an answer in namespace {} failed; it was served, not cached: {}", call.namespace(),
                   t.toString());

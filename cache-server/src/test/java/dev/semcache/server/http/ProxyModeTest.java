@@ -151,10 +151,18 @@ class ProxyModeTest {
 
     server.clock.advance(Duration.ofSeconds(42));
     assertThat(chat("plain", req).header("Age")).isEqualTo("42");
+
+    String metrics = server.call("GET", "/metrics", null).text();
+    assertThat(metrics).contains("semcache_proxy_answers_total{namespace=\"plain\",status=\"HIT-EXACT\"} 2.0")
+        .contains("semcache_proxy_answers_total{namespace=\"plain\",status=\"MISS\"} 1.0")
+        .contains("semcache_lookups_total{namespace=\"plain\",result=\"exact\"} 2.0")
+        .contains("semcache_stores_total{embedding=\"reused\",namespace=\"plain\"} 1.0");
   }
 
   @Test
   void aRequestMeaningTheSameInTheSameSettingsIsASemanticHit() {
+    // No audits here: a sampled hit would call the upstream in the background, and this test counts calls.
+    server.call("PUT", "/v1/namespaces/semantic", Map.of("audit_rate", 0.0));
     chat("semantic", request("What is the capital city of France?"));
     server.refresh();
     int before = upstream.chatCalls();
