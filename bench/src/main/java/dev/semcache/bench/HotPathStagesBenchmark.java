@@ -15,6 +15,7 @@ import dev.semcache.embedding.ParallelEmbedder;
 import dev.semcache.embedding.ParallelOptions;
 import dev.semcache.embedding.TokenizedText;
 import dev.semcache.index.CacheStorage;
+import dev.semcache.index.EmbeddedCacheStorage;
 import dev.semcache.index.Directories;
 import dev.semcache.index.Entry;
 import dev.semcache.index.Match;
@@ -160,7 +161,7 @@ public class HotPathStagesBenchmark {
     if (!built) {
       Directories.deleteRecursively(dir);
     }
-    storage = CacheStorage.open(dir, StorageOptions.defaults(), InstantSource.system());
+    storage = EmbeddedCacheStorage.open(dir, StorageOptions.defaults(), InstantSource.system());
     cache = new SemanticCache(storage, embedder, InstantSource.system());
     if (!built) {
       store(corpus);

@@ -2,6 +2,7 @@ package dev.semcache.bench;
 
 import dev.semcache.embedding.ParallelEmbedder;
 import dev.semcache.index.CacheStorage;
+import dev.semcache.index.EmbeddedCacheStorage;
 import dev.semcache.index.NamespaceConfig;
 import dev.semcache.index.PromptOverflow;
 import dev.semcache.index.Scope;
@@ -25,13 +26,12 @@ final class InProcessCache implements CacheUnderTest {
   private final SemanticCache cache;
 
   InProcessCache(ParallelEmbedder embedder, Path dir) {
-    this.storage = CacheStorage.open(dir, StorageOptions.defaults(), InstantSource.system());
+    this.storage = EmbeddedCacheStorage.open(dir, StorageOptions.defaults(), InstantSource.system());
     NamespaceConfig d = NamespaceConfig.defaults();
     // A few GPTCache fixture texts exceed the model's 256 tokens: embed their beginning, as GPTCache does,
     // rather than refuse them; audits are off, they would only add work here.
     NamespaceConfig defaults = new NamespaceConfig(d.threshold(), d.ttlSeconds(), d.maxTtlSeconds(), d.maxEntries(),
-        d.slidingTtl(), 0, d.targetFalseHitRate(), PromptOverflow.TRUNCATE, d.answerThreshold(), d.nearMissAuditBand(),
-        d.maxPromptBytes(), 0, 0, 0);
+        d.slidingTtl(), 0, d.targetFalseHitRate(), PromptOverflow.TRUNCATE, d.answerThreshold(), d.nearMissAuditBand());
     this.cache = new SemanticCache(storage, embedder, InstantSource.system(), Runnable::run, true, defaults,
         Analytics.Settings.defaults());
   }

@@ -1,6 +1,7 @@
 package dev.semcache.bench;
 
 import dev.semcache.index.CacheStorage;
+import dev.semcache.index.EmbeddedCacheStorage;
 import dev.semcache.index.Directories;
 import dev.semcache.index.Scope;
 import dev.semcache.index.StorageOptions;
@@ -35,7 +36,7 @@ final class StorageBench {
     try {
       long payloadBytes = 0;
       long start = System.nanoTime();
-      try (CacheStorage s = CacheStorage.open(dir, options, InstantSource.system())) {
+      try (CacheStorage s = EmbeddedCacheStorage.open(dir, options, InstantSource.system())) {
         long last = start;
         for (int i = 0; i < entries; i++) {
           String prompt = "prompt number " + i;
@@ -53,13 +54,13 @@ final class StorageBench {
       long storeBytes = size(dir.resolve("store"));
       long indexBytes = size(dir.resolve("index"));
       start = System.nanoTime();
-      try (CacheStorage s = CacheStorage.open(dir, options, InstantSource.system())) {
+      try (CacheStorage s = EmbeddedCacheStorage.open(dir, options, InstantSource.system())) {
         s.entryCount();
       }
       double reopenSeconds = (System.nanoTime() - start) / 1e9;
       Directories.deleteRecursively(dir.resolve("index"));
       start = System.nanoTime();
-      try (CacheStorage s = CacheStorage.open(dir, options, InstantSource.system())) {
+      try (CacheStorage s = EmbeddedCacheStorage.open(dir, options, InstantSource.system())) {
         if (s.indexedCount() != entries) {
           throw new IllegalStateException("rebuilt index holds " + s.indexedCount() + " of " + entries);
         }

@@ -20,6 +20,15 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param nearMissAuditBand misses whose nearest entry is at most this far below the threshold are
  *     sampled for audit too (at {@code audit_rate}), so that the false-hit rate of lower thresholds is
  *     measured rather than guessed; 0 to 1
+ * @param fingerprintWindow proxy mode: how many messages before the last user turn go into the exact
+ *     fingerprint of a chat request; -1 (the default) means all of them, 0 none (only the system
+ *     prompt(s) and the request's settings), N the last N
+ * @param cacheNondeterministic proxy mode: whether answers to requests sampled above temperature 0 (or
+ *     without a temperature, whose upstream default is 1) are cached; off by default, since such an
+ *     answer is one draw among many
+ * @param cacheNonText proxy mode: whether a request whose last user turn has non-text parts (images,
+ *     audio, files) is cached exactly (the whole turn in the fingerprint, no semantic match); off by
+ *     default: such requests pass through uncached
  * @param maxPromptBytes the longest prompt, in UTF-8 bytes, that a lookup, store or invalidation may
  *     send; a longer one is refused before any work (prompts are held in memory while their lookup is
  *     remembered, so this bounds what one request can pin)
@@ -39,6 +48,9 @@ public record NamespaceConfig(
     @JsonProperty("prompt_overflow") PromptOverflow promptOverflow,
     @JsonProperty("answer_threshold") double answerThreshold,
     @JsonProperty("near_miss_audit_band") double nearMissAuditBand,
+    @JsonProperty("fingerprint_window") int fingerprintWindow,
+    @JsonProperty("cache_nondeterministic") boolean cacheNondeterministic,
+    @JsonProperty("cache_non_text") boolean cacheNonText,
     @JsonProperty("max_prompt_bytes") int maxPromptBytes,
     @JsonProperty("rate_limit_per_s") double rateLimitPerS,
     @JsonProperty("rate_burst") int rateBurst,
@@ -56,6 +68,8 @@ public record NamespaceConfig(
    * point where milliseconds since the epoch plus the TTL overflow a long.
    */
   public static final long MAX_TTL_LIMIT_S = 100L * 366 * 86_400;
+  /** Every earlier message of a conversation is part of a chat request's fingerprint. */
+  public static final int DEFAULT_FINGERPRINT_WINDOW = -1;
 
   @JsonCreator
   public NamespaceConfig {
@@ -103,15 +117,27 @@ public record NamespaceConfig(
       throw new IllegalArgumentException("near_miss_audit_band must be between 0 and 1; near_miss_audit_band="
           + nearMissAuditBand);
     }
+    if (fingerprintWindow < -1) {
+      throw new IllegalArgumentException("fingerprint_window must be -1 (every earlier message), 0 or a positive count;"
+          + " fingerprint_window=" + fingerprintWindow);
+    }
     if (promptOverflow == null) {
       throw new IllegalArgumentException("prompt_overflow must be 'reject' or 'truncate'; prompt_overflow=null");
     }
   }
 
+  /** The settings before proxy mode's: those take their defaults. */
+  public NamespaceConfig(double threshold, long ttlSeconds, long maxTtlSeconds, long maxEntries, boolean slidingTtl,
+      double auditRate, double targetFalseHitRate, PromptOverflow promptOverflow, double answerThreshold,
+      double nearMissAuditBand) {
+    this(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
+        answerThreshold, nearMissAuditBand, DEFAULT_FINGERPRINT_WINDOW, false, false, DEFAULT_MAX_PROMPT_BYTES, 0, 0, 0);
+  }
+
   /** The settings a namespace starts with. */
   public static NamespaceConfig defaults() {
     return new NamespaceConfig(DEFAULT_THRESHOLD, DEFAULT_TTL_S, DEFAULT_MAX_TTL_S, DEFAULT_MAX_ENTRIES, false, 0.01, 0.02,
-        PromptOverflow.REJECT, DEFAULT_ANSWER_THRESHOLD, DEFAULT_NEAR_MISS_AUDIT_BAND, DEFAULT_MAX_PROMPT_BYTES, 0, 0, 0);
+        PromptOverflow.REJECT, DEFAULT_ANSWER_THRESHOLD, DEFAULT_NEAR_MISS_AUDIT_BAND);
   }
 
   /**
@@ -133,35 +159,38 @@ public record NamespaceConfig(
 
   public NamespaceConfig withThreshold(double t) {
     return new NamespaceConfig(t, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand, maxPromptBytes, rateLimitPerS, rateBurst,
-        maxConcurrentEmbeddings);
+        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText,
+        maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withAudits(double rate, double answerT, double band) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, rate, targetFalseHitRate,
-        promptOverflow, answerT, band, maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
+        promptOverflow, answerT, band, fingerprintWindow, cacheNondeterministic, cacheNonText,
+        maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withMaxEntries(long n) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, n, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand, maxPromptBytes, rateLimitPerS, rateBurst,
-        maxConcurrentEmbeddings);
+        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText,
+        maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withTtl(long ttl, long maxTtl, boolean sliding) {
     return new NamespaceConfig(threshold, ttl, maxTtl, maxEntries, sliding, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand, maxPromptBytes, rateLimitPerS, rateBurst,
-        maxConcurrentEmbeddings);
+        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, maxPromptBytes,
+        rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withMaxPromptBytes(int bytes) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
-        promptOverflow, answerThreshold, nearMissAuditBand, bytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
+        promptOverflow, answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, bytes,
+        rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withQuotas(double ratePerS, int burst, int maxEmbeddings) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
-        promptOverflow, answerThreshold, nearMissAuditBand, maxPromptBytes, ratePerS, burst, maxEmbeddings);
+        promptOverflow, answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText,
+        maxPromptBytes, ratePerS, burst, maxEmbeddings);
   }
 
   /**
@@ -182,5 +211,12 @@ public record NamespaceConfig(
       bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3; // a pair: 2 + 2
     }
     return bytes > maxPromptBytes;
+  }
+
+  /** Proxy mode's settings changed. */
+  public NamespaceConfig withProxy(int window, boolean nondeterministic, boolean nonText) {
+    return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
+        promptOverflow, answerThreshold, nearMissAuditBand, window, nondeterministic, nonText, maxPromptBytes,
+        rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 }

@@ -20,7 +20,7 @@ public final class CrashChild {
     CrashWorkload w = CrashWorkload.read(Path.of(args[1]));
     int from = Integer.parseInt(args[2]);
     PrintStream out = new PrintStream(System.out, false, "UTF-8");
-    CacheStorage storage = CacheStorage.open(dir, CrashWorkload.OPTIONS, InstantSource.system());
+    CacheStorage storage = EmbeddedCacheStorage.open(dir, CrashWorkload.OPTIONS, InstantSource.system());
     out.println("READY");
     out.flush();
     for (int t = 0; t < WRITERS; t++) {

@@ -48,7 +48,7 @@ class CrashSafetyTest {
     for (int round = 0; round < ROUNDS; round++) {
       int roundAcks = runAndKill(data, file, from, 50 + random.nextInt(450), acked, configs, records);
       from += 100_000;
-      try (CacheStorage storage = CacheStorage.open(data, CrashWorkload.OPTIONS, InstantSource.system())) {
+      try (EmbeddedCacheStorage storage = EmbeddedCacheStorage.open(data, CrashWorkload.OPTIONS, InstantSource.system())) {
         for (var a : acked.entrySet()) {
           int i = a.getKey();
           Entry e = storage.findExact(CrashWorkload.NAMESPACE, Scope.EMPTY, w.prompt(i)).orElse(null);

@@ -43,8 +43,25 @@ class RocksEntryStoreTest extends EntryStoreContractTest {
   void namespaceConfigMissingNewerSettingsTakesDefaults() {
     NamespaceConfig c = NamespaceConfigCodec.decode("faq", "{\"format\":1,\"threshold\":0.8}".getBytes());
     assertThat(c).isEqualTo(NamespaceConfig.defaults().withThreshold(0.8));
-    assertThatThrownBy(() -> NamespaceConfigCodec.decode("faq", "{\"format\":2}".getBytes()))
+    assertThatThrownBy(() -> NamespaceConfigCodec.decode("faq", "{\"format\":3}".getBytes()))
         .isInstanceOf(CorruptEntryException.class)
-        .hasMessage("config of namespace faq has format 2; this build reads format 1");
+        .hasMessage("config of namespace faq has format 3; this build reads formats 1 to 2");
+  }
+
+  /** A format 1 record (written before proxy mode) reads with proxy mode's settings at their defaults. */
+  @Test
+  void namespaceConfigFormat1ReadsWithProxyDefaultsAndFormat2RoundTrips() {
+    String v1 = "{\"format\":1,\"threshold\":0.85,\"ttl_s\":60,\"max_ttl_s\":120,\"max_entries\":10,"
+        + "\"sliding_ttl\":true,\"audit_rate\":0.5,\"target_false_hit_rate\":0.05,\"prompt_overflow\":\"truncate\","
+        + "\"answer_threshold\":0.8,\"near_miss_audit_band\":0.05}";
+    NamespaceConfig old = NamespaceConfigCodec.decode("faq", v1.getBytes());
+    assertThat(old.threshold()).isEqualTo(0.85);
+    assertThat(old.fingerprintWindow()).isEqualTo(-1);
+    assertThat(old.cacheNondeterministic()).isFalse();
+    assertThat(old.cacheNonText()).isFalse();
+    NamespaceConfig changed = old.withProxy(4, true, true);
+    String encoded = new String(NamespaceConfigCodec.encode(changed));
+    assertThat(encoded).contains("\"format\":2").contains("\"fingerprint_window\":4");
+    assertThat(NamespaceConfigCodec.decode("faq", encoded.getBytes())).isEqualTo(changed);
   }
 }

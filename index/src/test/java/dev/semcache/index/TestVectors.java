@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Real embeddings for index tests (the default model, loaded once per test JVM). */
-final class TestVectors {
+public final class TestVectors {
   private static OnnxEmbedder embedder;
   private static final Map<String, float[]> CACHE = new ConcurrentHashMap<>();
 
@@ -22,12 +22,12 @@ final class TestVectors {
     return embedder;
   }
 
-  static float[] of(String text) {
+  public static float[] of(String text) {
     return CACHE.computeIfAbsent(text, t -> embedder().embed(t)).clone();
   }
 
   /** Prompts of a support desk: several wordings of a few needs, plus unrelated questions. */
-  static final List<String> PROMPTS = List.of(
+  public static final List<String> PROMPTS = List.of(
       "How do I reset my password?",
       "How can I reset my password?",
       "I forgot my password, what should I do?",

@@ -345,8 +345,9 @@ public final class SemanticCache implements AutoCloseable {
     return namespace == null ? pending.bytes() : pending.bytes(namespace);
   }
 
-  public CacheStorage storage() {
-    return storage;
+  /** Live and not yet swept entries of a namespace. */
+  public long entryCount(String namespace) {
+    return storage.entryCount(validNamespace(namespace));
   }
 
   public ParallelEmbedder embedder() {

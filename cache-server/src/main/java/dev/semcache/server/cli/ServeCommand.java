@@ -45,6 +45,10 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--model", description = "Embedding model (see 'semcache models'; default all-minilm-l6-v2-q).")
   String model;
 
+  @Option(names = "--upstream", paramLabel = "URL", description = "Proxy mode: base URL of the OpenAI-compatible API"
+      + " that misses go to, e.g. https://api.openai.com/v1 (proxy.upstream; default: proxy mode off).")
+  String upstream;
+
   @Override
   public Integer call() {
     ServerConfig cfg;
@@ -54,6 +58,7 @@ final class ServeCommand implements Callable<Integer> {
       flags.put("port", port);
       flags.put("data_dir", dataDir == null ? null : dataDir.toString());
       flags.put("model", model);
+      flags.put("proxy.upstream", upstream);
       cfg = ConfigLoader.load(config, flags);
     } catch (ConfigException e) {
       System.err.println("semcache serve: " + e.getMessage());

@@ -55,7 +55,8 @@ final class Api {
   private static final Set<String> INVALIDATE_FIELDS = Set.of("namespace", "scope", "prompt", "min_similarity");
   private static final Set<String> NAMESPACE_FIELDS = Set.of("threshold", "ttl_s", "max_ttl_s", "max_entries",
       "sliding_ttl", "audit_rate", "target_false_hit_rate", "prompt_overflow", "answer_threshold", "near_miss_audit_band",
-      "max_prompt_bytes", "rate_limit_per_s", "rate_burst", "max_concurrent_embeddings");
+      "fingerprint_window", "cache_nondeterministic", "cache_non_text", "max_prompt_bytes", "rate_limit_per_s",
+      "rate_burst", "max_concurrent_embeddings");
   private static final Set<String> AUDIT_FIELDS = Set.of("namespace", "fresh_response", "verdict", "invalidate");
   private static final Set<String> FEEDBACK_FIELDS = Set.of("namespace", "lookup_id", "verdict", "invalidate");
   /** Minutes of hit-rate history in a stats answer. */
@@ -426,7 +427,7 @@ final class Api {
     out.put("misses", st.misses());
     out.put("hit_rate", st.hitRate());
     out.put("stores", st.stores());
-    out.put("entries", cache.storage().entryCount(ns));
+    out.put("entries", cache.entryCount(ns));
     ObjectNode audits = out.putObject("audits");
     audits.put("sampled", st.sampled());
     audits.put("audited", c.audited());

@@ -29,6 +29,7 @@ final class Dispatcher {
   }
 
   private final Supplier<Api> api;
+  private final Supplier<ProxyRoute> proxy;
   private final Supplier<State> state;
   private final ServerMetrics metrics;
   private final ExecutorService workers;
@@ -40,11 +41,12 @@ final class Dispatcher {
   private final boolean loopbackMode;
   private final ApiKeys keys;
 
-  Dispatcher(Supplier<Api> api, Supplier<State> state, ServerMetrics metrics, ExecutorService workers, int maxInFlight,
-      int retryAfterS, ApiKeys keys) {
+  Dispatcher(Supplier<Api> api, Supplier<ProxyRoute> proxy, Supplier<State> state, ServerMetrics metrics,
+      ExecutorService workers, int maxInFlight, int retryAfterS, ApiKeys keys) {
     this.keys = keys;
     this.loopbackMode = !keys.enabled();
     this.api = api;
+    this.proxy = proxy;
     this.state = state;
     this.metrics = metrics;
     this.workers = workers;
@@ -159,7 +161,9 @@ final class Dispatcher {
       answer = match.route() == Route.METRICS
           ? CompletableFuture.completedFuture(new ApiResponse(HttpResponseStatus.OK, metrics.contentType(),
               metrics.scrape(), Map.of()))
-          : lookup != null ? api.get().lookup(lookup) : api.get().handle(call, match);
+          : lookup != null ? api.get().lookup(lookup)
+          : match.route().proxied() ? proxy.get().handle(call)
+          : api.get().handle(call, match);
     } catch (Throwable t) {
       answer = CompletableFuture.failedFuture(t);
     }

@@ -4,9 +4,13 @@ import dev.semcache.embedding.ModelSpec;
 import dev.semcache.embedding.OnnxOptions;
 import dev.semcache.embedding.ParallelEmbedder;
 import dev.semcache.index.CacheStorage;
+import dev.semcache.index.EmbeddedCacheStorage;
 import dev.semcache.server.cache.SemanticCache;
 import dev.semcache.server.config.ConfigException;
 import dev.semcache.server.config.ServerConfig;
+import dev.semcache.server.proxy.ProxyEvents;
+import dev.semcache.server.proxy.ProxyHandler;
+import dev.semcache.server.proxy.UpstreamClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -44,10 +48,12 @@ public final class SemcacheServer implements AutoCloseable {
   private volatile Dispatcher.State state = Dispatcher.State.STARTING;
   private volatile SemanticCache cache;
   private volatile Api api;
+  private volatile ProxyRoute proxy;
+  private UpstreamClient upstream;
   private volatile boolean closed;
   private ParallelEmbedder ownEmbedder;
   private final TlsContext tls;
-  private CacheStorage storage;
+  private volatile CacheStorage storage;
 
   private SemcacheServer(ServerConfig config, InstantSource clock, ParallelEmbedder sharedEmbedder)
       throws InterruptedException {
@@ -60,7 +66,7 @@ public final class SemcacheServer implements AutoCloseable {
           + " configured: semcache refuses to serve without keys beyond loopback. Add api_keys to the config"
           + " (semcache keygen makes one) or listen on 127.0.0.1");
     }
-    this.metrics = new ServerMetrics(() -> cache, config.model(), config.limits().metricsNamespaces());
+    this.metrics = new ServerMetrics(() -> cache, () -> storage, config.model(), config.limits().metricsNamespaces());
     int threads = config.http().effectiveWorkerThreads();
     AtomicInteger n = new AtomicInteger();
     this.workers = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
@@ -69,7 +75,7 @@ public final class SemcacheServer implements AutoCloseable {
           t.setDaemon(true);
           return t;
         });
-    this.dispatcher = new Dispatcher(() -> api, () -> state, metrics, workers, config.http().maxInFlight(),
+    this.dispatcher = new Dispatcher(() -> api, () -> proxy, () -> state, metrics, workers, config.http().maxInFlight(),
         config.http().retryAfterS(), keys);
     this.tls = config.tls().enabled() ? new TlsContext(config.tls()) : null;
     try {
@@ -126,13 +132,35 @@ public final class SemcacheServer implements AutoCloseable {
         if (closed) {
           return;
         }
-        storage = CacheStorage.open(dir, config.storage().toOptions(embedder.model().dimension()), clock);
+        storage = EmbeddedCacheStorage.open(dir, config.storage().toOptions(embedder.model().dimension()), clock);
       }
       cache = new SemanticCache(storage, embedder, clock, workers, !keys.enabled(), config.namespaceDefaults(),
           config.audits().toSettings(config.limits()),
           new SemanticCache.MemoryLimits(config.limits().pendingBytes(), config.limits().namespaceShare()));
       cache.analytics().onRecorded(metrics::audit);
       api = new Api(cache, keys, metrics);
+      ProxyHandler proxyHandler = null;
+      if (config.proxy().enabled()) {
+        upstream = new UpstreamClient(config.proxy());
+        proxyHandler = new ProxyHandler(cache, upstream, config.proxy().audits(), new ProxyEvents() {
+          @Override
+          public void lookedUp(String namespace, dev.semcache.server.cache.LookupResult r, long nanos) {
+            metrics.lookup(namespace, r, nanos);
+          }
+
+          @Override
+          public void stored(String namespace, boolean embeddingReused) {
+            metrics.store(namespace, embeddingReused);
+          }
+
+          @Override
+          public void answered(String namespace, String cacheStatus) {
+            metrics.proxyAnswer(namespace, cacheStatus);
+          }
+        });
+        LOG.info("proxy mode: OpenAI-compatible calls under /v1 go to {} on a miss", config.proxy().upstream());
+      }
+      proxy = new ProxyRoute(keys, proxyHandler, config.proxy().defaultNamespace());
       state = Dispatcher.State.READY;
       LOG.info("ready in {} ms: {} entries in {} namespaces, data in {}", (System.nanoTime() - t0) / 1_000_000,
           storage.entryCount(), storage.namespaces().size(), dir.toAbsolutePath());
@@ -206,6 +234,11 @@ public final class SemcacheServer implements AutoCloseable {
     return cache;
   }
 
+  /** The storage the cache runs on, once loaded (null before): for tests and tools, not for handlers. */
+  public CacheStorage storage() {
+    return storage;
+  }
+
   /** Drains and stops; see the class comment for the order. */
   @Override
   public void close() {
@@ -234,6 +267,9 @@ public final class SemcacheServer implements AutoCloseable {
     http.close();
     if (tls != null) {
       tls.close();
+    }
+    if (upstream != null) {
+      upstream.close();
     }
     workers.shutdown();
     try {

@@ -1,5 +1,6 @@
 package dev.semcache.server.http;
 
+import dev.semcache.index.StorageFigures;
 import dev.semcache.server.audit.AuditCounts;
 import dev.semcache.server.audit.AuditRecord;
 import dev.semcache.server.audit.Proportion;
@@ -36,6 +37,7 @@ final class ServerMetrics {
   private final Histogram stages;
   private final Histogram similarity;
   private final Counter requests;
+  private final Counter proxyAnswers;
   private final Histogram requestSeconds;
   private Histogram auditSimilarity;
   private Counter audits;
@@ -53,12 +55,13 @@ final class ServerMetrics {
 
   private final NamespaceLabels labels;
 
-  ServerMetrics(Supplier<SemanticCache> cache, String model) {
-    this(cache, model, 100);
+  ServerMetrics(Supplier<SemanticCache> cache, Supplier<? extends StorageFigures> storage, String model) {
+    this(cache, storage, model, 100);
   }
 
   /** @param maxNamespaceLabels namespaces with a label of their own; the rest are counted as "other" */
-  ServerMetrics(Supplier<SemanticCache> cache, String model, int maxNamespaceLabels) {
+  ServerMetrics(Supplier<SemanticCache> cache, Supplier<? extends StorageFigures> storage, String model,
+      int maxNamespaceLabels) {
     this.labels = new NamespaceLabels(maxNamespaceLabels);
     JvmMetrics.builder().register(registry);
     lookups = Counter.builder().name("semcache_lookups").help("Lookups by namespace and result (exact, semantic, miss)")
@@ -72,6 +75,8 @@ final class ServerMetrics {
     similarity = Histogram.builder().name("semcache_lookup_similarity")
         .help("Similarity of the nearest entry on semantic lookups: served hits and misses (exact hits excluded)")
         .labelNames("namespace", "result").classicOnly().classicLinearUpperBounds(0.5, 0.02, 26).register(registry);
+    proxyAnswers = Counter.builder().name("semcache_proxy_answers").help("Proxy mode's answers by namespace and"
+        + " X-Cache-Status (HIT-EXACT, HIT-SEMANTIC, MISS, BYPASS)").labelNames("namespace", "status").register(registry);
     requests = Counter.builder().name("semcache_http_requests").help("HTTP requests by route and status code")
         .labelNames("route", "status").register(registry);
     requestSeconds = Histogram.builder().name("semcache_http_request_seconds")
@@ -89,10 +94,10 @@ final class ServerMetrics {
           if (c != null) {
             long other = 0;
             for (String ns : labelledNamespaces(c)) {
-              cb.call(c.storage().entryCount(ns), ns);
+              cb.call(storage.get().entryCount(ns), ns);
             }
             for (String ns : c.namespaces()) {
-              other += labels.labelled(ns) ? 0 : c.storage().entryCount(ns);
+              other += labels.labelled(ns) ? 0 : storage.get().entryCount(ns);
             }
             if (other > 0) {
               cb.call(other, NamespaceLabels.OTHER);
@@ -100,13 +105,13 @@ final class ServerMetrics {
           }
         }).register(registry);
     GaugeWithCallback.builder().name("semcache_entry_bytes").help("Bytes of stored entries, all namespaces")
-        .unit(Unit.BYTES).callback(cb -> ifReady(cache, c -> cb.call(c.storage().entryBytes()))).register(registry);
+        .unit(Unit.BYTES).callback(cb -> ifReady(cache, c -> cb.call(storage.get().entryBytes()))).register(registry);
     GaugeWithCallback.builder().name("semcache_index_documents").help("Entries in the vector index as of its last refresh")
-        .callback(cb -> ifReady(cache, c -> cb.call(c.storage().indexedCount()))).register(registry);
+        .callback(cb -> ifReady(cache, c -> cb.call(storage.get().indexedCount()))).register(registry);
     CounterWithCallback.builder().name("semcache_evictions").help("Entries evicted to respect max_entries or max_bytes")
-        .callback(cb -> ifReady(cache, c -> cb.call(c.storage().evictionCount()))).register(registry);
+        .callback(cb -> ifReady(cache, c -> cb.call(storage.get().evictionCount()))).register(registry);
     CounterWithCallback.builder().name("semcache_expirations").help("Expired entries reclaimed by sweeps")
-        .callback(cb -> ifReady(cache, c -> cb.call(c.storage().expirationCount()))).register(registry);
+        .callback(cb -> ifReady(cache, c -> cb.call(storage.get().expirationCount()))).register(registry);
     GaugeWithCallback.builder().name("semcache_embed_queue_depth").help("Prompts waiting for an embedding worker")
         .callback(cb -> ifReady(cache, c -> cb.call(c.embedder().queueDepth()))).register(registry);
     GaugeWithCallback.builder().name("semcache_embed_busy_workers").help("Embedding workers running the model")
@@ -237,6 +242,11 @@ final class ServerMetrics {
 
   void store(String namespace, boolean reused) {
     stores.labelValues(labels.of(namespace), reused ? "reused" : "computed").inc();
+  }
+
+  /** Counts a proxied answer by its X-Cache-Status. */
+  void proxyAnswer(String namespace, String status) {
+    proxyAnswers.labelValues(labels.of(namespace), status).inc();
   }
 
   /** Counts an answer; {@code nanos} is negative for answers to requests that never arrived whole. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.semcache.embedding.EmbedderOverloadedException;
 import dev.semcache.index.CacheStorage;
+import dev.semcache.index.EmbeddedCacheStorage;
 import dev.semcache.index.Entry;
 import dev.semcache.index.ManualClock;
 import dev.semcache.index.NamespaceConfig;
@@ -33,7 +34,7 @@ class AnalyticsTest {
       return CompletableFuture.completedFuture(0.2);
     };
     NamespaceConfig config = NamespaceConfig.defaults().withAudits(1.0, 0.9, 0.1);
-    try (CacheStorage storage = CacheStorage.open(dir, StorageOptions.defaults(), clock);
+    try (CacheStorage storage = EmbeddedCacheStorage.open(dir, StorageOptions.defaults(), clock);
         Analytics analytics = new Analytics(storage, clock, Analytics.Settings.defaults(), busyOnce)) {
       float[] v = new float[384];
       v[0] = 1;

@@ -8,6 +8,7 @@ import dev.semcache.embedding.OnnxOptions;
 import dev.semcache.embedding.ParallelEmbedder;
 import dev.semcache.embedding.ParallelOptions;
 import dev.semcache.index.CacheStorage;
+import dev.semcache.index.EmbeddedCacheStorage;
 import dev.semcache.index.Entry;
 import dev.semcache.index.ManualClock;
 import dev.semcache.index.Scope;
@@ -44,7 +45,7 @@ class SemanticCacheTest {
 
   @BeforeEach
   void open() {
-    storage = CacheStorage.open(dir, StorageOptions.defaults()
+    storage = EmbeddedCacheStorage.open(dir, StorageOptions.defaults()
         .withIntervals(Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1)), clock);
     cache = new SemanticCache(storage, embedder, clock);
   }

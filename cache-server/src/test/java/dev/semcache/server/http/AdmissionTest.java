@@ -73,7 +73,8 @@ class AdmissionTest {
     Dispatcher d = new Dispatcher(() -> {
       apiTouched.incrementAndGet();
       return null;
-    }, () -> Dispatcher.State.READY, new ServerMetrics(() -> null, ModelSpec.DEFAULT), workers, 1, 3, new ApiKeys(List.of()));
+    }, () -> null, () -> Dispatcher.State.READY, new ServerMetrics(() -> null, () -> null, ModelSpec.DEFAULT), workers, 1, 3,
+        new ApiKeys(List.of()));
     List<Dispatcher.Answer> answers = new ArrayList<>();
     d.dispatch(post("/v1/entries", "{}".getBytes(StandardCharsets.UTF_8)), answers::add);
     assertThat(workers.held).hasSize(1);

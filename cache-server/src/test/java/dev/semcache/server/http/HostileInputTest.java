@@ -86,7 +86,7 @@ class HostileInputTest {
     Map<String, String> s = new TreeMap<>();
     for (TestServer t : List.of(open, keyed)) {
       String p = t == open ? "open " : "keyed ";
-      var storage = t.server.cache().storage();
+      var storage = t.server.storage();
       s.put(p + "entries", Long.toString(storage.entryCount()));
       s.put(p + "bytes", Long.toString(storage.entryBytes()));
       s.put(p + "namespaces", storage.namespaces().toString());

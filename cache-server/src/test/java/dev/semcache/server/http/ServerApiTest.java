@@ -306,7 +306,7 @@ class ServerApiTest {
     backlog.forEach(java.util.concurrent.CompletableFuture::join);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.call("GET", "/healthz", null))
         .as("the port is closed").isInstanceOf(java.io.UncheckedIOException.class);
-    try (var reopened = dev.semcache.index.CacheStorage.open(dir, dev.semcache.index.StorageOptions.defaults(),
+    try (var reopened = dev.semcache.index.EmbeddedCacheStorage.open(dir, dev.semcache.index.StorageOptions.defaults(),
         new ManualClock())) {
       assertThat(reopened.entryCount()).isEqualTo(1);
     }

@@ -93,7 +93,7 @@ final class TestServer implements AutoCloseable {
 
   /** Makes stores visible to semantic lookups now instead of within the refresh interval. */
   void refresh() {
-    server.cache().storage().refreshIndex();
+    server.storage().refreshIndex();
   }
 
   Response call(String method, String path, Object body, String key) {
