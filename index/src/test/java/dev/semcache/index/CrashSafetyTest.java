@@ -20,13 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A child JVM stores entries from four threads at once, and namespace configs and records (what audits,
- * feedback and statistics are stored as) beside them, and is killed with SIGKILL at a random moment, 20
- * times over the same data directory. After each kill the storage is reopened (recovering the index
- * from the change log) and every entry the child acknowledged, in this round or any before, must be
- * found by the exact path and by semantic search, intact; no entry in the store may be half-written;
- * every acknowledged record must be there; and every namespace's config must be its last acknowledged
- * one or a later one.
+ * A child JVM stores entries and is killed with SIGKILL at a random moment, 20 times over the same
+ * data directory. After each kill the storage is reopened (recovering the index from the change log)
+ * and every entry the child acknowledged, in this round or any before, must be found by the exact path
+ * and by semantic search, intact; and no entry in the store may be half-written.
  */
 class CrashSafetyTest {
   static final int ROUNDS = 20;
@@ -41,12 +38,10 @@ class CrashSafetyTest {
     w.write(file);
     Path data = tmp.resolve("data");
     Map<Integer, String> acked = new LinkedHashMap<>();
-    Map<String, Integer> configs = new java.util.HashMap<>();
-    List<String> records = new ArrayList<>();
     Random random = new Random(20261122);
     int from = 0;
     for (int round = 0; round < ROUNDS; round++) {
-      int roundAcks = runAndKill(data, file, from, 50 + random.nextInt(450), acked, configs, records);
+      int roundAcks = runAndKill(data, file, from, 50 + random.nextInt(450), acked);
       from += 100_000;
       try (EmbeddedCacheStorage storage = EmbeddedCacheStorage.open(data, CrashWorkload.OPTIONS, InstantSource.system())) {
         for (var a : acked.entrySet()) {
@@ -68,29 +63,15 @@ class CrashSafetyTest {
           assertThat(e.embedding()).containsExactly(w.vector(i));
         });
         assertThat(storage.indexedCount()).isEqualTo(storage.entryCount());
-        for (String key : records) {
-          assertThat(storage.record(key)).as("round %d: acknowledged record %s", round, key).isPresent();
-        }
-        for (var c : configs.entrySet()) {
-          double threshold = storage.storedConfig(c.getKey()).orElseThrow().threshold();
-          // the last acknowledged write, or a later one to the same namespace that landed before the kill
-          int last = c.getValue();
-          int stored = CrashWorkload.configWrite(threshold);
-          boolean lastOrLater = stored >= last && CrashWorkload.configNamespace(stored).equals(c.getKey());
-          assertThat(lastOrLater).as("round %d: config of %s is its last acknowledged (%d) or later, not %d", round,
-              c.getKey(), last, stored).isTrue();
-        }
       }
       System.out.printf("round %d: %d acknowledged this round, %d in all%n", round, roundAcks, acked.size());
     }
     assertThat(acked).hasSizeGreaterThan(ROUNDS);
-    assertThat(configs).isNotEmpty();
-    assertThat(records).hasSizeGreaterThan(ROUNDS);
   }
 
   /** Starts the child, kills it {@code killAfterMillis} after it is ready; returns the acks it printed. */
-  private int runAndKill(Path data, Path file, int from, int killAfterMillis, Map<Integer, String> acked,
-      Map<String, Integer> configs, List<String> records) throws Exception {
+  private int runAndKill(Path data, Path file, int from, int killAfterMillis, Map<Integer, String> acked)
+      throws Exception {
     List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
         "-cp", System.getProperty("java.class.path"), CrashChild.class.getName(),
@@ -125,15 +106,12 @@ class CrashSafetyTest {
     int n = 0;
     synchronized (lines) {
       for (String line : lines) {
-        String[] parts = line.split(" ");
-        if (line.startsWith("ACK ") && parts.length == 3 && parts[2].length() == 32) {
-          acked.put(Integer.parseInt(parts[1]), parts[2]);
-          n++;
-        } else if (line.startsWith("CFG ") && parts.length == 3) {
-          int k = Integer.parseInt(parts[1]);
-          configs.merge(CrashWorkload.configNamespace(k), k, Math::max);
-        } else if (line.startsWith("REC ") && parts.length == 2 && parts[1].length() == 45) {
-          records.add(parts[1]);
+        if (line.startsWith("ACK ")) {
+          String[] parts = line.split(" ");
+          if (parts.length == 3) {
+            acked.put(Integer.parseInt(parts[1]), parts[2]);
+            n++;
+          }
         }
       }
     }

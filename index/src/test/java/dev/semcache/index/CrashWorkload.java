@@ -84,27 +84,4 @@ final class CrashWorkload {
       return new CrashWorkload(s, v);
     }
   }
-
-  /** The namespace whose config the child writes as its {@code n}th config. */
-  static String configNamespace(int n) {
-    return "cfg-" + (n % 50);
-  }
-
-  /** A threshold that says which write it came from ({@link #configWrite}). */
-  static double threshold(int n) {
-    return n / 4_000_000.0;
-  }
-
-  static int configWrite(double threshold) {
-    return (int) Math.round(threshold * 4_000_000.0);
-  }
-
-  /** The key of the child's {@code n}th record: shaped like an audit verdict's. */
-  static String recordKey(int n) {
-    return "audit/crash/l" + String.format("%032x", n);
-  }
-
-  static byte[] record(int n) {
-    return ("{\"verdict\":\"correct\",\"n\":" + n + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-  }
 }
