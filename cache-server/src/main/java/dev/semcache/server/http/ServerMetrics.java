@@ -55,7 +55,7 @@ final class ServerMetrics {
 
   ServerMetrics(Supplier<SemanticCache> cache, Supplier<? extends StorageFigures> storage, String model) {
     JvmMetrics.builder().register(registry);
-    lookups = Counter.builder().name("semcache_lookups").help("Lookups by namespace and result (exact, semantic, miss)")
+    lookups = Counter.builder().name("semcache_lookups").help("Lookups by namespace and result (exact, semantic, miss, explore)")
         .labelNames("namespace", "result").register(registry);
     stores = Counter.builder().name("semcache_stores").help("Entries stored, by namespace and by whether the"
         + " embedding of the miss was reused (lookup_id) or computed").labelNames("namespace", "embedding").register(registry);
@@ -191,7 +191,8 @@ final class ServerMetrics {
 
   void lookup(String namespace, LookupResult r, long totalNanos) {
     lookupsByNamespace.computeIfAbsent(namespace, ns -> new io.prometheus.metrics.core.datapoints.CounterDataPoint[] {
-        lookups.labelValues(ns, "exact"), lookups.labelValues(ns, "semantic"), lookups.labelValues(ns, "miss")})
+        lookups.labelValues(ns, "exact"), lookups.labelValues(ns, "semantic"), lookups.labelValues(ns, "miss"),
+        lookups.labelValues(ns, "explore")})
         [r.kind().ordinal()].inc();
     LookupTimings t = r.timings();
     observe("exact", t.exactNanos());

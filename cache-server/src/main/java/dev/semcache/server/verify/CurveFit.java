@@ -83,7 +83,54 @@ public final class CurveFit {
       hbb += c * x * x;
     }
     double hdet = haa * hbb - hab * hab;
-    return new CorrectnessCurve(a, b, hbb / hdet, -hab / hdet, haa / hdet);
+    double vaa = hbb / hdet;
+    double vab = -hab / hdet;
+    double vbb = haa / hdet;
+    return new CorrectnessCurve(a, b, vaa, vab, vbb,
+        grid(prior, paa, pab, pbb, a, b, vaa, vab, vbb, similarity, correct, weight, n));
+  }
+
+  /** Grid points per axis, and how many normal-approximation standard deviations they span either side. */
+  static final int GRID = 15;
+  static final double GRID_SPAN = 5;
+
+  /**
+   * The posterior on a grid around its mode: {@code GRID x GRID} points spanning {@code GRID_SPAN}
+   * standard deviations of the normal approximation along its principal axes (through its Cholesky
+   * factor), each weighted by the exact posterior density there, normalised. The normal approximation
+   * is wider than the posterior on the side that matters (low logits), so the grid covers it.
+   */
+  private static double[] grid(CorrectnessCurve prior, double paa, double pab, double pbb, double a, double b,
+      double vaa, double vab, double vbb, double[] similarity, double[] correct, double[] weight, int n) {
+    double l11 = Math.sqrt(vaa);
+    double l21 = vab / l11;
+    double l22 = Math.sqrt(Math.max(1e-12, vbb - l21 * l21));
+    double[] out = new double[3 * GRID * GRID];
+    double top = Double.NEGATIVE_INFINITY;
+    int k = 0;
+    for (int i = 0; i < GRID; i++) {
+      double u = -GRID_SPAN + 2 * GRID_SPAN * i / (GRID - 1);
+      for (int j = 0; j < GRID; j++) {
+        double v = -GRID_SPAN + 2 * GRID_SPAN * j / (GRID - 1);
+        double ga = a + l11 * u;
+        double gb = b + l21 * u + l22 * v;
+        double lp = logPosterior(prior, paa, pab, pbb, ga, gb, similarity, correct, weight, n);
+        out[k] = ga;
+        out[k + 1] = gb;
+        out[k + 2] = lp;
+        top = Math.max(top, lp);
+        k += 3;
+      }
+    }
+    double sum = 0;
+    for (int i = 2; i < out.length; i += 3) {
+      out[i] = Math.exp(out[i] - top);
+      sum += out[i];
+    }
+    for (int i = 2; i < out.length; i += 3) {
+      out[i] /= sum;
+    }
+    return out;
   }
 
   private static double logPosterior(CorrectnessCurve prior, double paa, double pab, double pbb, double a, double b,

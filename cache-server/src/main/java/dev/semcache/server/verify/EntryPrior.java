@@ -38,13 +38,13 @@ public final class EntryPrior {
   private EntryPrior() {}
 
   /**
-   * The curve before any verdict: P(correct) = 1 - δ at the namespace's static threshold, with a standard
-   * deviation of 2 on the logit there and 40 on the slope. With it alone a fresh namespace explores
+   * The curve before any verdict: even odds at the namespace's static threshold (nothing has checked it),
+   * rising with slope 60, with a standard deviation of 2 on the logit there and 40 on the slope. With it alone a fresh namespace explores
    * around and above its threshold rather than trusting a threshold that nothing has checked.
    */
   public static CorrectnessCurve vague(double threshold, double maxFalseHitRate) {
     double b = VAGUE_SLOPE;
-    double a = CorrectnessCurve.logit(1 - maxFalseHitRate) - b * (threshold - CorrectnessCurve.CENTER);
+    double a = -b * (threshold - CorrectnessCurve.CENTER); // even odds at the threshold
     double x = threshold - CorrectnessCurve.CENTER; // the intercept's uncertainty is set at the threshold
     double vbb = VAGUE_SD_SLOPE * VAGUE_SD_SLOPE;
     return new CorrectnessCurve(a, b, VAGUE_SD_INTERCEPT * VAGUE_SD_INTERCEPT + x * x * vbb, -x * vbb, vbb);

@@ -21,7 +21,12 @@ public record ErrorBoundPolicy(double maxFalseHitRate, double confidence, double
     this(maxFalseHitRate, confidence, exploreProbability, checkedZ(confidence));
   }
 
+  private static final double DEFAULT_Z = NormalDistribution.of(0, 1).inverseCumulativeProbability(DEFAULT_CONFIDENCE);
+
   private static double checkedZ(double confidence) {
+    if (confidence == DEFAULT_CONFIDENCE) {
+      return DEFAULT_Z; // a policy is made per lookup: skip the inverse normal there
+    }
     if (!(confidence >= 0.5 && confidence < 1)) {
       throw new IllegalArgumentException("confidence must be at least 0.5 and below 1; confidence=" + confidence);
     }

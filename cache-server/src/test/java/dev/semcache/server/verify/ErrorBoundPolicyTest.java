@@ -79,7 +79,7 @@ class ErrorBoundPolicyTest {
    */
   @Test
   void aNewEntryServesFromThePoolWithinTheBound() {
-    int seeds = 400;
+    int seeds = 200;
     int serving = 0;
     int over = 0;
     for (int seed = 0; seed < seeds; seed++) {
@@ -115,7 +115,7 @@ class ErrorBoundPolicyTest {
    */
   @Test
   void onlineStreamsKeepTheServedWrongShareUnderTheBound() {
-    int seeds = 200;
+    int seeds = 60;
     int over = 0;
     double servedShare = 0;
     for (int seed = 0; seed < seeds; seed++) {
