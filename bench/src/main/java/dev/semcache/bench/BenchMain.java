@@ -35,6 +35,8 @@ public final class BenchMain {
       dev.semcache.bench.peers.PeerCalibration.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("peers-summary")) {
       dev.semcache.bench.peers.PeersSummary.main(Arrays.copyOfRange(args, 1, args.length));
+    } else if (args.length > 0 && args[0].equals("crowded")) {
+      CrowdedCacheBench.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("accuracy")) {
       AccuracyBench.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("corpus")) {

@@ -25,6 +25,15 @@ public final class CurveFit {
    */
   public static CorrectnessCurve posterior(CorrectnessCurve prior, double[] similarity, double[] correct, double[] weight,
       int n) {
+    return posterior(prior, similarity, correct, weight, n, true);
+  }
+
+  /**
+   * As above; {@code withGrid} false skips the grid (the normal approximation only: enough for the
+   * spread between entries, and much cheaper).
+   */
+  public static CorrectnessCurve posterior(CorrectnessCurve prior, double[] similarity, double[] correct, double[] weight,
+      int n, boolean withGrid) {
     // prior precision P = S^-1
     double det = prior.vaa() * prior.vbb() - prior.vab() * prior.vab();
     if (!(det > 0)) {
@@ -87,7 +96,7 @@ public final class CurveFit {
     double vab = -hab / hdet;
     double vbb = haa / hdet;
     return new CorrectnessCurve(a, b, vaa, vab, vbb,
-        grid(prior, paa, pab, pbb, a, b, vaa, vab, vbb, similarity, correct, weight, n));
+        withGrid ? grid(prior, paa, pab, pbb, a, b, vaa, vab, vbb, similarity, correct, weight, n) : null);
   }
 
   /** Grid points per axis, and how many normal-approximation standard deviations they span either side. */

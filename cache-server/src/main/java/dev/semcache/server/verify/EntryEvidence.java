@@ -43,6 +43,19 @@ public final class EntryEvidence {
       return prior;
     }
     if (fitted == null || !prior.equals(fittedFrom)) {
+      fitted = fit(prior, true);
+      fittedFrom = prior;
+    }
+    return fitted;
+  }
+
+  /** The normal approximation of the entry's curve from {@code prior}, not cached (for the spread between entries). */
+  public synchronized CorrectnessCurve summary(CorrectnessCurve prior) {
+    return size == 0 ? prior : fit(prior, false);
+  }
+
+  private CorrectnessCurve fit(CorrectnessCurve prior, boolean withGrid) {
+    {
       double[] s = new double[size];
       double[] y = new double[size];
       double[] w = new double[size];
@@ -51,10 +64,8 @@ public final class EntryEvidence {
         y[i] = correct[i] ? 1 : 0;
         w[i] = 1;
       }
-      fitted = CurveFit.posterior(prior, s, y, w, size);
-      fittedFrom = prior;
+      return CurveFit.posterior(prior, s, y, w, size, withGrid);
     }
-    return fitted;
   }
 
   public synchronized byte[] encode() {

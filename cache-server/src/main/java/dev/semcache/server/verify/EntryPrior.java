@@ -15,7 +15,10 @@ import java.util.Collection;
  *       around the pool (method of moments: the covariance of their fitted coefficients less the mean of
  *       their fits' own covariances), never below {@link #MIN_SD_INTERCEPT} and {@link #MIN_SD_SLOPE};
  *       {@link #DEFAULT_SD_INTERCEPT} and {@link #DEFAULT_SD_SLOPE} while fewer than {@link
- *       #MIN_WARM_ENTRIES} entries have {@link #WARM_VERDICTS} verdicts of their own.</li>
+ *       #MIN_WARM_ENTRIES} entries have {@link #WARM_VERDICTS} verdicts of their own: until the
+ *       namespace shows that its entries differ, they are taken to be alike, so that one lucky verdict
+ *       does not lift an entry far above its namespace (measured on GPTCache's fixture, where a wide
+ *       default let entries taught by their own paraphrase serve other rows' questions).</li>
  * </ul>
  *
  * <p>An entry's prior is then normal with the pool's mean and the sum of the two covariances. A new
@@ -26,8 +29,8 @@ public final class EntryPrior {
   /** Verdicts of its own after which an entry counts as warm (and tells how entries differ). */
   public static final int WARM_VERDICTS = 8;
   static final int MIN_WARM_ENTRIES = 5;
-  static final double DEFAULT_SD_INTERCEPT = 2;
-  static final double DEFAULT_SD_SLOPE = 30;
+  static final double DEFAULT_SD_INTERCEPT = 0.75;
+  static final double DEFAULT_SD_SLOPE = 10;
   static final double MIN_SD_INTERCEPT = 0.5;
   static final double MIN_SD_SLOPE = 5;
   /** Slope of the vague curve: P(correct) goes from about 12% to 98% over 0.1 of similarity. */
@@ -96,7 +99,7 @@ public final class EntryPrior {
     java.util.List<CorrectnessCurve> fits = new java.util.ArrayList<>();
     for (EntryEvidence e : entries) {
       if (e.size() >= WARM_VERDICTS) {
-        fits.add(e.curve(wide));
+        fits.add(e.summary(wide));
       }
     }
     if (fits.size() < MIN_WARM_ENTRIES) {
