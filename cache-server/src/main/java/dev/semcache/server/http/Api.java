@@ -429,7 +429,7 @@ final class Api {
    * semantic hits (audited hits, with their interval) beside the bound it must stay under.
    */
   private void verifiedJson(ObjectNode out, String ns, NamespaceConfig config) {
-    var f = cache.verifier().figures(ns, config, cache.storage().entryCount(ns));
+    var f = cache.verifier().figures(ns, config, cache.entryCount(ns));
     out.put("max_false_hit_rate", f.maxFalseHitRate());
     out.put("confidence", f.confidence());
     out.put("lookups", f.lookups());
