@@ -109,7 +109,7 @@ final class CrowdedCacheBench {
 
   /** Verified at a bound. */
   record VerifiedResult(double delta, double threshold, long hits, long wrong, long answeredRight, long shouldHit,
-      long explores, long auditsTrain, long auditsMeasure, StaticResult staticSameWrong) {
+      long explores, long auditsTrain, long auditsMeasure, StaticResult staticSameWrong, StaticResult staticFromTraining) {
     double recall() {
       return shouldHit == 0 ? 0 : answeredRight / (double) shouldHit;
     }
@@ -237,7 +237,7 @@ final class CrowdedCacheBench {
       }
       double share = hits == 0 ? 0 : wrong / (double) hits;
       verified.add(new VerifiedResult(target, threshold, hits, wrong, right, shouldHit, explores, auditsTrain,
-          replay.verdicts() - auditsTrain, bestStatic(measure, share)));
+          replay.verdicts() - auditsTrain, bestStatic(measure, share), atThreshold(measure, target, threshold)));
     }
     return new Row(t.dataset(), model, t.entries().size(), train.size(), measure.size(), shouldHit, statics,
         verified, repeats);
@@ -292,6 +292,14 @@ final class CrowdedCacheBench {
     return best;
   }
 
+  /** A static threshold chosen beforehand (on the training traffic), as it does on the measured traffic. */
+  static StaticResult atThreshold(List<Looked> looked, double target, double threshold) {
+    long hits = looked.stream().filter(l -> l.similarity() >= threshold).count();
+    long right = looked.stream().filter(l -> l.similarity() >= threshold && l.right()).count();
+    return new StaticResult(target, threshold, hits, hits - right, right,
+        looked.stream().filter(Looked::shouldHit).count());
+  }
+
   static String markdown(Results r, Options o) {
     StringBuilder b = new StringBuilder();
     b.append("#### Crowded cache: static (best threshold in hindsight) vs verified (online)\n\n");
@@ -320,6 +328,21 @@ final class CrowdedCacheBench {
       }
       VerifiedResult v2 = row.verified().stream().filter(v -> v.delta() == 0.02).findFirst().orElseThrow();
       b.append(String.format(Locale.ROOT, " %d + %d |%n", v2.auditsTrain(), v2.auditsMeasure()));
+    }
+    b.append("\n#### Without hindsight: static threshold chosen on the training traffic, on the measured traffic\n\n");
+    b.append("| dataset | model | target | threshold (training) | answered | wrong [95% CI] | verified: answered |"
+        + " wrong [95% CI] |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
+    for (Row row : r.rows()) {
+      for (VerifiedResult v : row.verified()) {
+        StaticResult s = v.staticFromTraining();
+        Proportion p = Proportion.of(s.wrong(), s.hits());
+        Proportion q = v.wrongShare();
+        b.append(String.format(Locale.ROOT, "| %s | %s | %.0f%% | %.3f | %.1f%% | %s | %.1f%% | %s |%n", row.dataset(),
+            row.model(), 100 * v.delta(), s.threshold(), 100 * s.recall(), p.known() ? String.format(Locale.ROOT,
+                "%.1f%% [%.1f, %.1f]", 100 * p.estimate(), 100 * p.lower(), 100 * p.upper()) : "no hits",
+            100 * v.recall(), q.known() ? String.format(Locale.ROOT, "%.1f%% [%.1f, %.1f]", 100 * q.estimate(),
+                100 * q.lower(), 100 * q.upper()) : "no hits"));
+      }
     }
     b.append("\n#### Verified at δ = 2%, in detail\n\n");
     b.append("| dataset | model | queries repeating a stored prompt (left out) | namespace threshold (from training) | served | wrong | explores (measured) |"
