@@ -218,7 +218,7 @@ public final class ProxyHandler {
    * answer is judged against the served one exactly as a gateway's {@code POST /v1/audits} would be.
    */
   private void audit(ProxyCall call, ChatRequest chat, LookupResult r) {
-    upstream.send(CHAT_PATH, call.headers(), chat.withoutStreaming()).thenCompose(start -> {
+    upstream.send(call.target(), call.headers(), chat.withoutStreaming()).thenCompose(start -> {
       if (!(start instanceof UpstreamClient.Whole w) || w.status() != 200) {
         throw new CompletionException(new IOException("the upstream did not answer the audit with 200"));
       }
