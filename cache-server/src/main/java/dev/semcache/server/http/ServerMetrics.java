@@ -67,7 +67,7 @@ final class ServerMetrics {
         .help("Similarity of the nearest entry on semantic lookups: served hits and misses (exact hits excluded)")
         .labelNames("namespace", "result").classicOnly().classicLinearUpperBounds(0.5, 0.02, 26).register(registry);
     proxyAnswers = Counter.builder().name("semcache_proxy_answers").help("Proxy mode's answers by namespace and"
-        + " X-Cache-Status (HIT-EXACT, HIT-SEMANTIC, MISS, BYPASS)").labelNames("namespace", "status").register(registry);
+        + " X-Cache-Status (HIT-EXACT, HIT-SEMANTIC, MISS, BYPASS, EXPLORE)").labelNames("namespace", "status").register(registry);
     requests = Counter.builder().name("semcache_http_requests").help("HTTP requests by route and status code")
         .labelNames("route", "status").register(registry);
     requestSeconds = Histogram.builder().name("semcache_http_request_seconds")

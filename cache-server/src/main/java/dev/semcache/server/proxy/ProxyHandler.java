@@ -106,7 +106,8 @@ public final class ProxyHandler {
   private CompletableFuture<ProxyReply> lookedUp(ProxyCall call, ChatRequest chat, Stored key, CacheControls controls,
       LookupResult r) {
     if (!r.hit()) {
-      return forward(call, chat, key, r.lookupId(), CacheStatus.MISS, null);
+      return forward(call, chat, key, r.lookupId(),
+          r.kind() == LookupResult.Kind.EXPLORE ? CacheStatus.EXPLORE : CacheStatus.MISS, null);
     }
     long ageS = Math.max(0, (cache.clock().millis() - r.entry().createdAtMillis()) / 1000);
     if (controls.maxAgeS() != null && ageS > controls.maxAgeS()) {

@@ -541,6 +541,28 @@ class ProxyModeTest {
   }
 
   @Test
+  void anExploreInAVerifiedNamespaceIsForwardedLikeAMissAndItsStoreSettlesTheAudit() throws Exception {
+    assertThat(server.call("PUT", "/v1/namespaces/verified", Map.of("decision", "verified")).status()).isEqualTo(201);
+    chat("verified", request("What is the capital city of France?"));
+    server.refresh();
+    int before = upstream.chatCalls();
+    Reply explore = chat("verified", request("What's the capital of France?"));
+    assertThat(explore.header("X-Cache-Status")).isEqualTo("EXPLORE"); // a new entry has no verdicts yet
+    assertThat(explore.content()).isEqualTo(FakeUpstream.answerTo(request("What's the capital of France?")));
+    assertThat(upstream.chatCalls()).isEqualTo(before + 1);
+    JsonNode audits = null;
+    for (int i = 0; i < 100; i++) { // the store judges the fresh answer against the cached one in the background
+      audits = server.call("GET", "/v1/namespaces/verified/audits", null).json().path("audits");
+      if (audits.size() > 0) {
+        break;
+      }
+      Thread.sleep(50);
+    }
+    assertThat(audits).hasSize(1);
+    assertThat(audits.get(0).path("lookup_id").asText()).isEqualTo(explore.header("X-Semcache-Lookup-Id"));
+  }
+
+  @Test
   void aStreamInProgressFinishesWhileTheServerDrains() throws Exception {
     TestServer draining = new TestServer(TestServer.config(dir.resolve("drain"))
         .withProxy(new ProxyConfig(upstream.baseUrl(), 5, 5, "default", false)), new ManualClock());
