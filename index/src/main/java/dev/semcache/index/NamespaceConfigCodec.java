@@ -11,14 +11,14 @@ import java.io.IOException;
  * snake_case settings. Settings missing from an older record take today's defaults; unknown settings
  * and unknown formats are refused.
  */
-final class NamespaceConfigCodec {
-  static final int FORMAT = 1;
+public final class NamespaceConfigCodec {
+  public static final int FORMAT = 1;
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private NamespaceConfigCodec() {}
 
-  static byte[] encode(NamespaceConfig config) {
+  public static byte[] encode(NamespaceConfig config) {
     ObjectNode node = JSON.valueToTree(config);
     ObjectNode out = JSON.createObjectNode().put("format", FORMAT);
     out.setAll(node);
@@ -29,7 +29,7 @@ final class NamespaceConfigCodec {
     }
   }
 
-  static NamespaceConfig decode(String namespace, byte[] value) {
+  public static NamespaceConfig decode(String namespace, byte[] value) {
     try {
       ObjectNode node = (ObjectNode) JSON.readTree(value);
       JsonNode format = node.remove("format");

@@ -70,6 +70,8 @@ public final class ClusterNode {
         .put("cluster.fault_detection.leader_check.timeout", "2s")
         .put("cluster.fault_detection.leader_check.retry_count", 2)
         .put("node.processors", 1)
+        // semcache creates its indices with their mappings; a write to a missing one is a bug, not a new index
+        .put("action.auto_create_index", false)
         .put("logger.level", "WARN")
         .build();
     LogConfigurator.configureWithoutConfig(settings);

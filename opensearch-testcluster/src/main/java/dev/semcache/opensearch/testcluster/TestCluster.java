@@ -139,13 +139,23 @@ public final class TestCluster implements AutoCloseable {
         .orElseThrow(() -> new IllegalStateException("no live node other than the manager " + manager));
   }
 
+  /** A PUT of a JSON body on the cluster, its answer's body. */
+  public String put(String url, String json) {
+    return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(json)).build());
+  }
+
   /** A GET on the cluster, its body. */
   public String get(String url) {
+    return send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build());
+  }
+
+  private String send(HttpRequest request) {
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET()
-          .build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
-        throw new IllegalStateException("GET " + url + " answered " + r.statusCode() + ": " + r.body());
+        throw new IllegalStateException(request.method() + " " + request.uri() + " answered " + r.statusCode() + ": "
+            + r.body());
       }
       return r.body();
     } catch (IOException e) {
