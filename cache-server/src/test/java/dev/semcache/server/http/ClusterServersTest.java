@@ -2,13 +2,20 @@ package dev.semcache.server.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.semcache.index.EmbeddedCacheStorage;
+import dev.semcache.index.Entry;
 import dev.semcache.index.ManualClock;
+import dev.semcache.index.NamespaceConfig;
+import dev.semcache.index.Scope;
+import dev.semcache.index.StorageOptions;
+import dev.semcache.index.TestVectors;
 import dev.semcache.opensearch.testcluster.TestCluster;
 import dev.semcache.server.config.AuditConfig;
 import dev.semcache.server.config.HttpConfig;
 import dev.semcache.server.config.OpenSearchConfig;
 import dev.semcache.server.config.ServerConfig;
 import dev.semcache.server.config.StorageConfig;
+import dev.semcache.storage.opensearch.OpenSearchCacheStorage;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +128,66 @@ class ClusterServersTest {
       assertThat(st.json().get("exact_hits").asLong()).isEqualTo(8);
       assertThat(st.json().get("stores").asLong()).isEqualTo(1);
     }
+  }
+
+  /**
+   * {@code semcache migrate}: an embedded data directory copied into the cluster answers the same: every
+   * exact path, the same nearest entries with the same similarities (the stored embeddings travel, nothing
+   * is re-embedded), the configs and the analytics records.
+   */
+  @Test
+  @Order(4)
+  void migrateCopiesAnEmbeddedDataDirectoryIntoTheCluster() throws Exception {
+    Path dir = home.resolve("embedded");
+    java.time.Clock clock = java.time.Clock.systemUTC();
+    NamespaceConfig config = NamespaceConfig.defaults().withThreshold(0.8).withMaxEntries(1000);
+    List<Entry> stored = new java.util.ArrayList<>();
+    Map<String, List<String>> before = new java.util.HashMap<>();
+    try (EmbeddedCacheStorage embedded = EmbeddedCacheStorage.open(dir, StorageOptions.defaults(), clock)) {
+      embedded.putConfig("migrated", config);
+      for (String p : TestVectors.PROMPTS) {
+        stored.add(embedded.store("migrated", Scope.of(Map.of("model", "m")), p, "answer to " + p, TestVectors.of(p), null,
+            Map.of("source", "test")));
+      }
+      embedded.recordHit(stored.get(0));
+      embedded.putRecords(Map.of("audit/migrated/l1", "verdict".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      embedded.refreshIndex();
+      for (String p : TestVectors.PROMPTS) {
+        before.put(p, nearest(embedded, p));
+      }
+    }
+    java.nio.file.Files.writeString(dir.resolve("model"), "all-minilm-l6-v2-q\n");
+
+    int exit = dev.semcache.server.cli.Main.run("migrate", "--to", "opensearch", "--data-dir", dir.toString(),
+        "--hosts", cluster.hosts(), "--index-prefix", "migrated-", "--replicas", "0");
+    assertThat(exit).isZero();
+
+    try (OpenSearchCacheStorage migrated = OpenSearchCacheStorage.open(new OpenSearchConfig(cluster.hosts(), "migrated-",
+        1, 0, "", "", 1000, 5000).toOptions(), StorageOptions.defaults(), clock)) {
+      assertThat(migrated.storedConfig("migrated")).contains(config);
+      assertThat(migrated.entryCount("migrated")).isEqualTo(TestVectors.PROMPTS.size());
+      for (Entry e : stored) {
+        Entry copy = migrated.findExact("migrated", e.scope(), e.prompt()).orElseThrow();
+        assertThat(copy.response()).isEqualTo(e.response());
+        assertThat(copy.embedding()).containsExactly(e.embedding());
+        assertThat(copy.createdAtMillis()).isEqualTo(e.createdAtMillis());
+        assertThat(copy.expiresAtMillis()).isEqualTo(e.expiresAtMillis());
+        assertThat(copy.metadata()).isEqualTo(e.metadata());
+      }
+      assertThat(migrated.findExact("migrated", stored.get(0).scope(), stored.get(0).prompt()).orElseThrow().hitCount())
+          .isEqualTo(1);
+      migrated.refreshIndex();
+      for (String p : TestVectors.PROMPTS) {
+        assertThat(nearest(migrated, p)).as("nearest of %s", p).isEqualTo(before.get(p));
+      }
+      assertThat(migrated.record("audit/migrated/l1")).isPresent();
+    }
+  }
+
+  /** The prompts and similarities of the three entries nearest to {@code prompt}. */
+  private static List<String> nearest(dev.semcache.index.CacheStorage s, String prompt) {
+    return s.findNearest("migrated", Scope.of(Map.of("model", "m")), TestVectors.of(prompt), 3).stream()
+        .map(m -> m.entry().prompt() + "@" + String.format(java.util.Locale.ROOT, "%.5f", m.similarity())).toList();
   }
 
   /** A stopped cluster: every call that needs it answers 503 with a JSON error naming the cause. */

@@ -584,6 +584,44 @@ public final class OpenSearchCacheStorage implements CacheStorage {
     }
   }
 
+  /**
+   * Writes entries taken from another storage (a migration), with their stored embeddings and figures
+   * (creation, expiry, hits) as they are, in one bulk request. Each gets a new id in this storage's form
+   * (its document id follows from its exact-path key); an entry stored under the same prompt is replaced.
+   * Bounds are not enforced here: the next sweep does.
+   *
+   * @return entries written
+   */
+  public int importEntries(List<Entry> batch) {
+    if (batch.isEmpty()) {
+      return 0;
+    }
+    StringBuilder bulk = new StringBuilder();
+    for (Entry e : batch) {
+      UnitVectors.require(e.embedding(), options.dimension());
+      String docId = docId(e.namespace(), e.scope(), e.prompt());
+      Entry renamed = new Entry(docId + HexFormat.of().formatHex(random.generateSeed(4)), e.namespace(), e.scope(),
+          e.prompt(), e.response(), e.embedding(), e.createdAtMillis(), e.ttlMillis(), e.expiresAtMillis(), e.hitCount(),
+          e.lastHitAtMillis(), e.metadata());
+      ObjectNode action = ClusterClient.JSON.createObjectNode();
+      action.putObject("index").put("_index", entries).put("_id", docId);
+      bulk.append(action).append('\n').append(toDoc(renamed, config(e.namespace()))).append('\n');
+    }
+    ClusterClient.Reply r = cluster.bulk(bulk.toString(), Map.of("timeout", timeout()));
+    requireOk(r, "import entries");
+    int written = 0;
+    for (JsonNode item : r.body().path("items")) {
+      int status = item.path("index").path("status").asInt(500);
+      if (status >= 200 && status < 300) {
+        written++;
+      } else {
+        throw new StoreException("OpenSearch did not import an entry: " + item.path("index").path("error"));
+      }
+    }
+    entriesDirty = true;
+    return written;
+  }
+
   // ---------------------------------------------------------------- entries: reads
 
   @Override
