@@ -203,7 +203,8 @@ final class AccuracyBench {
     Map<String, AccuracyCurve> gptcacheByText = new LinkedHashMap<>();
     Path clusterHome = Files.createTempDirectory("semcache-accuracy-cluster");
     try (dev.semcache.opensearch.testcluster.TestCluster cluster = o.backend().equals("opensearch")
-        ? dev.semcache.opensearch.testcluster.TestCluster.start(1, clusterHome) : null) {
+        ? dev.semcache.opensearch.testcluster.TestCluster.start(1, clusterHome,
+            dev.semcache.opensearch.testcluster.TestCluster.BENCH_JVM) : null) {
     for (String model : o.models()) {
       long modelStart = System.nanoTime();
       log.printf("model %s%n", model);

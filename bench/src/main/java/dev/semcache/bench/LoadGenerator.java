@@ -304,7 +304,7 @@ final class LoadGenerator {
     if (!backend.equals("embedded")) {
       int nodes = Integer.parseInt(backend.substring("opensearch-".length()));
       System.err.printf("load: starting a %d-node OpenSearch cluster for %s%n", nodes, backend);
-      cluster = TestCluster.start(nodes, dir.resolve("cluster"));
+      cluster = TestCluster.start(nodes, dir.resolve("cluster"), TestCluster.BENCH_JVM);
       flags.put("storage.backend", "opensearch");
       flags.put("storage.opensearch.hosts", cluster.hosts());
       flags.put("storage.opensearch.replicas", nodes > 1 ? 1 : 0);

@@ -32,8 +32,14 @@ import java.util.stream.Stream;
 public final class TestCluster implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(4);
 
+  /** JVM flags of a test node: small, and quick to start (C1 only: most of a test node's life is its start). */
+  public static final List<String> TEST_JVM = List.of("-Xms256m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+  /** JVM flags of a node measured by a benchmark: the full JIT, as a production node runs. */
+  public static final List<String> BENCH_JVM = List.of("-Xms1g", "-Xmx1g");
+
   private final String name;
   private final Path home;
+  private final List<String> jvmFlags;
   private final List<Node> nodes;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -86,10 +92,11 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
-  private TestCluster(String name, Path home, List<Node> nodes) {
+  private TestCluster(String name, Path home, List<Node> nodes, List<String> jvmFlags) {
     this.name = name;
     this.home = home;
     this.nodes = nodes;
+    this.jvmFlags = jvmFlags;
   }
 
   /**
@@ -97,12 +104,17 @@ public final class TestCluster implements AutoCloseable {
    * joined.
    */
   public static TestCluster start(int size, Path home) {
+    return start(size, home, TEST_JVM);
+  }
+
+  /** {@link #start(int, Path)} with these JVM flags for each node ({@link #TEST_JVM}, {@link #BENCH_JVM}). */
+  public static TestCluster start(int size, Path home, List<String> jvmFlags) {
     String name = "semcache-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100_000;
     List<Node> nodes = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       nodes.add(new Node("node-" + i, freePort(), freePort(), home.resolve("node-" + i)));
     }
-    TestCluster cluster = new TestCluster(name, home, nodes);
+    TestCluster cluster = new TestCluster(name, home, nodes, List.copyOf(jvmFlags));
     try {
       for (Node n : nodes) {
         cluster.launch(n);
@@ -176,9 +188,10 @@ public final class TestCluster implements AutoCloseable {
       Files.createDirectories(n.home);
       String seeds = nodes.stream().map(x -> "127.0.0.1:" + x.transportPort).collect(Collectors.joining(","));
       String managers = nodes.stream().map(Node::name).collect(Collectors.joining(","));
-      List<String> cmd = new ArrayList<>(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xms256m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+      List<String> cmd = new ArrayList<>();
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.addAll(jvmFlags);
+      cmd.addAll(List.of(
           "-Djava.awt.headless=true", "-Dlog4j2.disable.jmx=true", "-Dlog4j.shutdownHookEnabled=false",
           "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
           "-cp", classPath(),
