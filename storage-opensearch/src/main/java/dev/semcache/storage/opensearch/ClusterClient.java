@@ -22,6 +22,7 @@ import org.opensearch.client.opensearch.generic.OpenSearchGenericClient;
 import org.opensearch.client.opensearch.generic.Requests;
 import org.opensearch.client.opensearch.generic.Response;
 import org.opensearch.client.transport.OpenSearchTransport;
+import org.opensearch.client.transport.httpclient5.ResponseException;
 import org.opensearch.client.transport.httpclient5.ApacheHttpClient5TransportBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,31 +102,35 @@ final class ClusterClient implements AutoCloseable {
     String last = null;
     Throwable lastError = null;
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      int status;
+      JsonNode parsed;
       try (Response r = client.execute(Requests.create(method, path, List.of(), params,
           body == null ? null : Body.from(body, contentType)))) {
-        int status = r.getStatus();
-        JsonNode parsed = r.getBody().map(ClusterClient::parse).orElse(MissingNode.getInstance());
-        if (status == 429 || status == 502 || status == 503 || status == 504) {
-          last = "OpenSearch answered " + status + " to " + method + " " + path + ": " + reason(parsed);
-          lastError = null;
-        } else if (status >= 500) {
-          throw new StorageUnavailableException("OpenSearch cluster at " + hosts + " failed " + method + " " + path
-              + " with " + status + ": " + reason(parsed));
-        } else {
-          return new Reply(status, parsed);
-        }
+        status = r.getStatus();
+        parsed = r.getBody().map(ClusterClient::parse).orElse(MissingNode.getInstance());
       } catch (IOException | RuntimeException e) {
-        if (e instanceof StorageUnavailableException s) {
-          throw s;
-        }
-        if (e instanceof RuntimeException && !(e.getCause() instanceof IOException)) {
+        ResponseException answered = answered(e);
+        if (answered != null) {
+          // the transport throws on some statuses (409, and 5xx after trying every node): an answer all the same
+          status = answered.status();
+          parsed = parse(answered);
+        } else if (e instanceof RuntimeException && !(e.getCause() instanceof IOException)) {
           throw (RuntimeException) e;
+        } else {
+          last = "OpenSearch cluster at " + hosts + " is unreachable (" + rootCause(e) + ")";
+          lastError = e;
+          status = -1;
+          parsed = MissingNode.getInstance();
         }
-        String cause = rootCause(e);
-        last = cause.startsWith("ResponseException")
-            ? "OpenSearch cluster at " + hosts + " could not answer " + method + " " + path + " (" + cause + ")"
-            : "OpenSearch cluster at " + hosts + " is unreachable (" + cause + ")";
-        lastError = e;
+      }
+      if (status == 429 || status == 502 || status == 503 || status == 504) {
+        last = "OpenSearch answered " + status + " to " + method + " " + path + ": " + reason(parsed);
+        lastError = null;
+      } else if (status >= 500) {
+        throw new StorageUnavailableException("OpenSearch cluster at " + hosts + " failed " + method + " " + path
+            + " with " + status + ": " + reason(parsed));
+      } else if (status >= 0) {
+        return new Reply(status, parsed);
       }
       if (attempt < ATTEMPTS) {
         LOG.debug("{}; retrying in {} ms", last, backoff);
@@ -134,6 +139,30 @@ final class ClusterClient implements AutoCloseable {
       }
     }
     throw new StorageUnavailableException(last, lastError);
+  }
+
+  private static ResponseException answered(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ResponseException r) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  /** The body of an answer the transport threw: its message ends with it, after the status line. */
+  private static JsonNode parse(ResponseException e) {
+    String m = e.getMessage();
+    int line = m == null ? -1 : m.indexOf("status line [");
+    int start = line < 0 ? -1 : m.indexOf('{', line);
+    if (start < 0) {
+      return MissingNode.getInstance();
+    }
+    try {
+      return JSON.readTree(m.substring(start));
+    } catch (IOException x) {
+      return MissingNode.getInstance();
+    }
   }
 
   private static JsonNode parse(Body b) {
