@@ -14,6 +14,8 @@ final class IndexMappings {
   /** The mapping version this build writes and reads. */
   static final int VERSION = 1;
   static final String META_KEY = "semcache_mapping_version";
+  /** The shortest refresh interval of the entries index. */
+  static final long MIN_REFRESH_MS = 1000;
 
   private IndexMappings() {}
 
@@ -43,8 +45,11 @@ final class IndexMappings {
     method.put("name", "hnsw").put("engine", "lucene").put("space_type", "innerproduct");
     method.putObject("parameters").put("m", o.maxConn()).put("ef_construction", o.beamWidth());
     ObjectNode body = index(os.shards(), os.replicas(), props);
+    // Each refresh writes a segment whose HNSW graph is built then and searched until merged: at the embedded
+    // default of 100 ms a loaded cluster spends its time on graphs of a few entries. At least a second
+    // (OpenSearch's own default); exact repeats hit at once anyway (realtime GET).
     ((ObjectNode) body.get("settings")).put("index.knn", true)
-        .put("index.refresh_interval", Math.max(1, o.refreshInterval().toMillis()) + "ms");
+        .put("index.refresh_interval", Math.max(MIN_REFRESH_MS, o.refreshInterval().toMillis()) + "ms");
     ((ObjectNode) body.get("mappings").get("_meta")).put("dimension", o.dimension());
     return body;
   }

@@ -164,12 +164,8 @@ public final class OpenSearchCacheStorage implements CacheStorage {
     return s;
   }
 
+  /** Refresh is the index's own ({@code index.refresh_interval}, for the writes of every node alike). */
   private void schedule() {
-    every(options.refreshInterval().toMillis(), "refresh", () -> {
-      if (entriesDirty) {
-        refreshIndex();
-      }
-    });
     every(HIT_FLUSH_MS, "hit flush", this::flushHits);
     every(CONFIG_RELOAD_MS, "config reload", this::reloadConfigs);
     every(options.sweepInterval().toMillis(), "sweep", this::sweep);
