@@ -6,7 +6,8 @@ import java.util.Arrays;
  * Main class of {@code benchmarks.jar}: {@code summary FILE.json} prints the table of a JMH result file;
  * {@code corpus [MODEL]} embeds the shared datasets for the index benchmarks; {@code storage [ENTRIES]}
  * measures the whole storage ({@link StorageBench}); {@code load [OPTIONS]} puts semcache under HTTP load
- * ({@link LoadGenerator}, {@code load --help} lists the options); {@code stages FILE.json} prints the table of a
+ * ({@link LoadGenerator}, {@code load --help} lists the options); {@code proxy [OPTIONS]} measures proxy mode
+ * against a direct upstream call ({@link ProxyBench}); {@code stages FILE.json} prints the table of a
  * {@link HotPathStagesBenchmark} result; {@code size [OPTIONS]} is the sizing report ({@link SizeCommand},
  * {@code size --help}); {@code peers [SIZES]} calibrates the index peers for a recall target and
  * {@code peers-summary FILE.json} prints their table ({@link dev.semcache.bench.peers.IndexPeersBenchmark});
@@ -24,6 +25,8 @@ public final class BenchMain {
       StorageBench.run(args.length > 1 ? Integer.parseInt(args[1]) : 100_000);
     } else if (args.length > 0 && args[0].equals("load")) {
       LoadGenerator.main(Arrays.copyOfRange(args, 1, args.length));
+    } else if (args.length > 0 && args[0].equals("proxy")) {
+      ProxyBench.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("stages")) {
       StageTable.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("size")) {
@@ -32,6 +35,8 @@ public final class BenchMain {
       dev.semcache.bench.peers.PeerCalibration.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("peers-summary")) {
       dev.semcache.bench.peers.PeersSummary.main(Arrays.copyOfRange(args, 1, args.length));
+    } else if (args.length > 0 && args[0].equals("crowded")) {
+      CrowdedCacheBench.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("accuracy")) {
       AccuracyBench.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("corpus")) {

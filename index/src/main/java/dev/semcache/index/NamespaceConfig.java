@@ -20,6 +20,19 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param nearMissAuditBand misses whose nearest entry is at most this far below the threshold are
  *     sampled for audit too (at {@code audit_rate}), so that the false-hit rate of lower thresholds is
  *     measured rather than guessed; 0 to 1
+ * @param fingerprintWindow proxy mode: how many messages before the last user turn go into the exact
+ *     fingerprint of a chat request; -1 (the default) means all of them, 0 none (only the system
+ *     prompt(s) and the request's settings), N the last N
+ * @param cacheNondeterministic proxy mode: whether answers to requests sampled above temperature 0 (or
+ *     without a temperature, whose upstream default is 1) are cached; off by default, since such an
+ *     answer is one draw among many
+ * @param cacheNonText proxy mode: whether a request whose last user turn has non-text parts (images,
+ *     audio, files) is cached exactly (the whole turn in the fingerprint, no semantic match); off by
+ *     default: such requests pass through uncached
+ * @param decision how a lookup's nearest entry is judged: by the static threshold, or verified per entry
+ * @param maxFalseHitRate in {@code verified} mode, the bound δ on the probability that a served semantic
+ *     hit is wrong, above 0 and below 1; no lookup below {@code threshold - near_miss_audit_band} is
+ *     explored
  */
 public record NamespaceConfig(
     @JsonProperty("threshold") double threshold,
@@ -31,7 +44,12 @@ public record NamespaceConfig(
     @JsonProperty("target_false_hit_rate") double targetFalseHitRate,
     @JsonProperty("prompt_overflow") PromptOverflow promptOverflow,
     @JsonProperty("answer_threshold") double answerThreshold,
-    @JsonProperty("near_miss_audit_band") double nearMissAuditBand) {
+    @JsonProperty("near_miss_audit_band") double nearMissAuditBand,
+    @JsonProperty("fingerprint_window") int fingerprintWindow,
+    @JsonProperty("cache_nondeterministic") boolean cacheNondeterministic,
+    @JsonProperty("cache_non_text") boolean cacheNonText,
+    @JsonProperty("decision") DecisionMode decision,
+    @JsonProperty("max_false_hit_rate") double maxFalseHitRate) {
 
   public static final double DEFAULT_THRESHOLD = 0.90;
   public static final long DEFAULT_TTL_S = 86_400;
@@ -39,6 +57,9 @@ public record NamespaceConfig(
   public static final long DEFAULT_MAX_ENTRIES = 1_000_000;
   public static final double DEFAULT_ANSWER_THRESHOLD = 0.90;
   public static final double DEFAULT_NEAR_MISS_AUDIT_BAND = 0.10;
+  /** Every earlier message of a conversation is part of a chat request's fingerprint. */
+  public static final int DEFAULT_FINGERPRINT_WINDOW = -1;
+  public static final double DEFAULT_MAX_FALSE_HIT_RATE = 0.02;
 
   @JsonCreator
   public NamespaceConfig {
@@ -68,9 +89,37 @@ public record NamespaceConfig(
       throw new IllegalArgumentException("near_miss_audit_band must be between 0 and 1; near_miss_audit_band="
           + nearMissAuditBand);
     }
+    if (fingerprintWindow < -1) {
+      throw new IllegalArgumentException("fingerprint_window must be -1 (every earlier message), 0 or a positive count;"
+          + " fingerprint_window=" + fingerprintWindow);
+    }
+    if (decision == null) {
+      throw new IllegalArgumentException("decision must be 'static' or 'verified'; decision=null");
+    }
+    if (!(maxFalseHitRate > 0 && maxFalseHitRate < 1)) {
+      throw new IllegalArgumentException("max_false_hit_rate must be above 0 and below 1; max_false_hit_rate="
+          + maxFalseHitRate);
+    }
     if (promptOverflow == null) {
       throw new IllegalArgumentException("prompt_overflow must be 'reject' or 'truncate'; prompt_overflow=null");
     }
+  }
+
+  /** The settings before proxy mode's: those take their defaults. */
+  public NamespaceConfig(double threshold, long ttlSeconds, long maxTtlSeconds, long maxEntries, boolean slidingTtl,
+      double auditRate, double targetFalseHitRate, PromptOverflow promptOverflow, double answerThreshold,
+      double nearMissAuditBand) {
+    this(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
+        answerThreshold, nearMissAuditBand, DEFAULT_FINGERPRINT_WINDOW, false, false);
+  }
+
+  /** The settings before verified decisions': those take their defaults (static). */
+  public NamespaceConfig(double threshold, long ttlSeconds, long maxTtlSeconds, long maxEntries, boolean slidingTtl,
+      double auditRate, double targetFalseHitRate, PromptOverflow promptOverflow, double answerThreshold,
+      double nearMissAuditBand, int fingerprintWindow, boolean cacheNondeterministic, boolean cacheNonText) {
+    this(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
+        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, DecisionMode.STATIC,
+        DEFAULT_MAX_FALSE_HIT_RATE);
   }
 
   /** The settings a namespace starts with. */
@@ -98,21 +147,38 @@ public record NamespaceConfig(
 
   public NamespaceConfig withThreshold(double t) {
     return new NamespaceConfig(t, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand);
+        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
+        maxFalseHitRate);
   }
 
   public NamespaceConfig withAudits(double rate, double answerT, double band) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, rate, targetFalseHitRate,
-        promptOverflow, answerT, band);
+        promptOverflow, answerT, band, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
+        maxFalseHitRate);
   }
 
   public NamespaceConfig withMaxEntries(long n) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, n, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand);
+        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
+        maxFalseHitRate);
   }
 
   public NamespaceConfig withTtl(long ttl, long maxTtl, boolean sliding) {
     return new NamespaceConfig(threshold, ttl, maxTtl, maxEntries, sliding, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand);
+        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
+        maxFalseHitRate);
+  }
+
+  /** Proxy mode's settings changed. */
+  public NamespaceConfig withProxy(int window, boolean nondeterministic, boolean nonText) {
+    return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
+        promptOverflow, answerThreshold, nearMissAuditBand, window, nondeterministic, nonText, decision, maxFalseHitRate);
+  }
+
+  /** The decision mode and its bound changed. */
+  public NamespaceConfig withDecision(DecisionMode mode, double maxFalse) {
+    return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
+        promptOverflow, answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, mode,
+        maxFalse);
   }
 }

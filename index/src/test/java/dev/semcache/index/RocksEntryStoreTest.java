@@ -43,8 +43,41 @@ class RocksEntryStoreTest extends EntryStoreContractTest {
   void namespaceConfigMissingNewerSettingsTakesDefaults() {
     NamespaceConfig c = NamespaceConfigCodec.decode("faq", "{\"format\":1,\"threshold\":0.8}".getBytes());
     assertThat(c).isEqualTo(NamespaceConfig.defaults().withThreshold(0.8));
-    assertThatThrownBy(() -> NamespaceConfigCodec.decode("faq", "{\"format\":2}".getBytes()))
+    assertThat(c.decision()).isEqualTo(DecisionMode.STATIC);
+    assertThatThrownBy(() -> NamespaceConfigCodec.decode("faq", "{\"format\":4}".getBytes()))
         .isInstanceOf(CorruptEntryException.class)
-        .hasMessage("config of namespace faq has format 2; this build reads format 1");
+        .hasMessage("config of namespace faq has format 4; this build reads formats 1 to 3");
+  }
+
+  /** A format 1 record (written before proxy mode) reads with proxy mode's settings at their defaults. */
+  @Test
+  void namespaceConfigFormat1ReadsWithProxyDefaultsAndFormat2RoundTrips() {
+    String v1 = "{\"format\":1,\"threshold\":0.85,\"ttl_s\":60,\"max_ttl_s\":120,\"max_entries\":10,"
+        + "\"sliding_ttl\":true,\"audit_rate\":0.5,\"target_false_hit_rate\":0.05,\"prompt_overflow\":\"truncate\","
+        + "\"answer_threshold\":0.8,\"near_miss_audit_band\":0.05}";
+    NamespaceConfig old = NamespaceConfigCodec.decode("faq", v1.getBytes());
+    assertThat(old.threshold()).isEqualTo(0.85);
+    assertThat(old.fingerprintWindow()).isEqualTo(-1);
+    assertThat(old.cacheNondeterministic()).isFalse();
+    assertThat(old.cacheNonText()).isFalse();
+    NamespaceConfig changed = old.withProxy(4, true, true);
+    String encoded = new String(NamespaceConfigCodec.encode(changed));
+    assertThat(encoded).contains("\"format\":3").contains("\"fingerprint_window\":4");
+    assertThat(NamespaceConfigCodec.decode("faq", encoded.getBytes())).isEqualTo(changed);
+  }
+
+  /** Format 3 carries the decision mode; format 2 (before it) reads as a static namespace. */
+  @Test
+  void namespaceConfigFormat3CarriesTheDecisionMode() {
+    NamespaceConfig verified = NamespaceConfig.defaults().withDecision(DecisionMode.VERIFIED, 0.05);
+    byte[] stored = NamespaceConfigCodec.encode(verified);
+    assertThat(new String(stored)).startsWith("{\"format\":3,").contains("\"decision\":\"verified\"");
+    assertThat(NamespaceConfigCodec.decode("faq", stored)).isEqualTo(verified);
+    NamespaceConfig v2 = NamespaceConfigCodec.decode("faq", "{\"format\":2,\"fingerprint_window\":3}".getBytes());
+    assertThat(v2.decision()).isEqualTo(DecisionMode.STATIC);
+    assertThat(v2.maxFalseHitRate()).isEqualTo(NamespaceConfig.DEFAULT_MAX_FALSE_HIT_RATE);
+    assertThatThrownBy(() -> NamespaceConfigCodec.decode("faq", "{\"format\":3,\"decision\":\"dynamic\"}".getBytes()))
+        .isInstanceOf(CorruptEntryException.class)
+        .hasMessageContaining("decision must be 'static' or 'verified'; decision='dynamic'");
   }
 }

@@ -104,9 +104,9 @@ public final class Analytics implements AutoCloseable {
   private final ScheduledExecutorService flusher;
   private volatile java.util.function.Consumer<AuditRecord> recorded = r -> { };
 
-  /** Calls {@code listener} with every verdict once it is recorded (for metrics). */
-  public void onRecorded(java.util.function.Consumer<AuditRecord> listener) {
-    this.recorded = listener;
+  /** Calls {@code listener} (too) with every verdict once it is recorded (for metrics, for verified namespaces). */
+  public synchronized void onRecorded(java.util.function.Consumer<AuditRecord> listener) {
+    this.recorded = this.recorded.andThen(listener);
   }
 
   public Analytics(CacheStorage storage, InstantSource clock, Settings settings, AnswerSimilarity answers) {
@@ -360,6 +360,15 @@ public final class Analytics implements AutoCloseable {
    */
   public boolean semanticLookup(String namespace, NamespaceConfig config, String lookupId, double threshold,
       String prompt, Entry nearest, double similarity, boolean hit) {
+    return semanticLookup(namespace, config, lookupId, threshold, prompt, nearest, similarity, hit, false);
+  }
+
+  /**
+   * As above; {@code explore} (a miss of a verified namespace that asks for a verdict on its nearest
+   * entry) is always sampled, and is audited like a near miss.
+   */
+  public boolean semanticLookup(String namespace, NamespaceConfig config, String lookupId, double threshold,
+      String prompt, Entry nearest, double similarity, boolean hit, boolean explore) {
     long now = clock.millis();
     NamespaceStats s = stats(namespace);
     s.lookups.increment();
@@ -374,7 +383,7 @@ public final class Analytics implements AutoCloseable {
       s.lowerAuditFloor(threshold - config.nearMissAuditBand());
     }
     boolean nearMiss = !hit && nearest != null && similarity >= threshold - config.nearMissAuditBand();
-    boolean sampled = (hit || nearMiss) && rate > 0 && draw() < rate;
+    boolean sampled = explore || (hit || nearMiss) && rate > 0 && draw() < rate;
     if (sampled) {
       s.sampled.increment();
     }

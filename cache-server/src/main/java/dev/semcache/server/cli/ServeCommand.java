@@ -53,6 +53,10 @@ final class ServeCommand implements Callable<Integer> {
       description = "OpenSearch nodes for --storage-backend opensearch, comma-separated (http://os1:9200,...).")
   String opensearchHosts;
 
+  @Option(names = "--upstream", paramLabel = "URL", description = "Proxy mode: base URL of the OpenAI-compatible API"
+      + " that misses go to, e.g. https://api.openai.com/v1 (proxy.upstream; default: proxy mode off).")
+  String upstream;
+
   @Override
   public Integer call() {
     ServerConfig cfg;
@@ -64,6 +68,7 @@ final class ServeCommand implements Callable<Integer> {
       flags.put("model", model);
       flags.put("storage.backend", storageBackend);
       flags.put("storage.opensearch.hosts", opensearchHosts);
+      flags.put("proxy.upstream", upstream);
       cfg = ConfigLoader.load(config, flags);
     } catch (ConfigException e) {
       System.err.println("semcache serve: " + e.getMessage());

@@ -22,6 +22,7 @@ import java.util.List;
  * @param audits audits' and feedback's window and sampling
  * @param namespaceDefaults the config a new namespace starts with
  * @param apiKeys who may call; empty means everyone on loopback
+ * @param proxy proxy mode (OpenAI-compatible endpoints that forward misses to an upstream)
  */
 public record ServerConfig(
     @JsonProperty("host") String host,
@@ -33,7 +34,8 @@ public record ServerConfig(
     @JsonProperty("storage") StorageConfig storage,
     @JsonProperty("audits") AuditConfig audits,
     @JsonProperty("namespace_defaults") NamespaceConfig namespaceDefaults,
-    @JsonProperty("api_keys") List<ApiKeyConfig> apiKeys) {
+    @JsonProperty("api_keys") List<ApiKeyConfig> apiKeys,
+    @JsonProperty("proxy") ProxyConfig proxy) {
 
   public ServerConfig {
     if (host == null || host.isBlank()) {
@@ -53,6 +55,7 @@ public record ServerConfig(
     require(storage, "storage");
     require(audits, "audits");
     require(namespaceDefaults, "namespace_defaults");
+    proxy = proxy == null ? ProxyConfig.defaults() : proxy;
     apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
     long names = apiKeys.stream().map(ApiKeyConfig::name).distinct().count();
     if (names != apiKeys.size()) {
@@ -64,6 +67,17 @@ public record ServerConfig(
     }
   }
 
+  /** A config with proxy mode off. */
+  public ServerConfig(String host, int port, String dataDir, String model, HttpConfig http, EmbeddingConfig embedding,
+      StorageConfig storage, AuditConfig audits, NamespaceConfig namespaceDefaults, List<ApiKeyConfig> apiKeys) {
+    this(host, port, dataDir, model, http, embedding, storage, audits, namespaceDefaults, apiKeys, ProxyConfig.defaults());
+  }
+
+  /** This config with another proxy section. */
+  public ServerConfig withProxy(ProxyConfig p) {
+    return new ServerConfig(host, port, dataDir, model, http, embedding, storage, audits, namespaceDefaults, apiKeys, p);
+  }
+
   private static void require(Object section, String name) {
     if (section == null) {
       throw new IllegalArgumentException(name + " must be an object, not null");
@@ -73,7 +87,8 @@ public record ServerConfig(
   /** The embedded defaults: loopback, port 8080, ./data, the bundled model, no keys. */
   public static ServerConfig defaults() {
     return new ServerConfig("127.0.0.1", 8080, "data", ModelSpec.DEFAULT, HttpConfig.defaults(),
-        EmbeddingConfig.defaults(), StorageConfig.defaults(), AuditConfig.defaults(), NamespaceConfig.defaults(), List.of());
+        EmbeddingConfig.defaults(), StorageConfig.defaults(), AuditConfig.defaults(), NamespaceConfig.defaults(), List.of(),
+        ProxyConfig.defaults());
   }
 
   /** Whether {@link #host} names only loopback addresses. */

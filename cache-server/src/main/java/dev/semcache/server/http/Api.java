@@ -52,7 +52,8 @@ final class Api {
       "metadata", "lookup_id", "model_status");
   private static final Set<String> INVALIDATE_FIELDS = Set.of("namespace", "scope", "prompt", "min_similarity");
   private static final Set<String> NAMESPACE_FIELDS = Set.of("threshold", "ttl_s", "max_ttl_s", "max_entries",
-      "sliding_ttl", "audit_rate", "target_false_hit_rate", "prompt_overflow", "answer_threshold", "near_miss_audit_band");
+      "sliding_ttl", "audit_rate", "target_false_hit_rate", "prompt_overflow", "answer_threshold", "near_miss_audit_band",
+      "fingerprint_window", "cache_nondeterministic", "cache_non_text", "decision", "max_false_hit_rate");
   private static final Set<String> AUDIT_FIELDS = Set.of("namespace", "fresh_response", "verdict", "invalidate");
   private static final Set<String> FEEDBACK_FIELDS = Set.of("namespace", "lookup_id", "verdict", "invalidate");
   /** Minutes of hit-rate history in a stats answer. */
@@ -128,12 +129,18 @@ final class Api {
   private ApiResponse lookupAnswer(PreparedLookup p, LookupResult r) {
     metrics.lookup(p.request().namespace(), r, System.nanoTime() - p.startNanos());
     return new ApiResponse(HttpResponseStatus.OK, ApiResponse.JSON, lookupJson(r),
-        r.kind() == LookupResult.Kind.EXACT ? EXACT_HEADERS : r.hit() ? SEMANTIC_HEADERS : MISS_HEADERS);
+        switch (r.kind()) {
+          case EXACT -> EXACT_HEADERS;
+          case SEMANTIC -> SEMANTIC_HEADERS;
+          case MISS -> MISS_HEADERS;
+          case EXPLORE -> EXPLORE_HEADERS;
+        });
   }
 
   private static final Map<String, String> EXACT_HEADERS = Map.of("X-Cache-Status", LookupResult.Kind.EXACT.header);
   private static final Map<String, String> SEMANTIC_HEADERS = Map.of("X-Cache-Status", LookupResult.Kind.SEMANTIC.header);
   private static final Map<String, String> MISS_HEADERS = Map.of("X-Cache-Status", LookupResult.Kind.MISS.header);
+  private static final Map<String, String> EXPLORE_HEADERS = Map.of("X-Cache-Status", LookupResult.Kind.EXPLORE.header);
 
   /** The lookup answer, written field by field with Jackson's generator: it is the hot path's output. */
   private byte[] lookupJson(LookupResult r) {
@@ -141,7 +148,7 @@ final class Api {
     try (var g = JsonBody.MAPPER.getFactory().createGenerator(buffer)) {
       g.writeStartObject();
       g.writeBooleanField("hit", r.hit());
-      g.writeStringField("kind", r.kind() == LookupResult.Kind.EXACT ? "exact" : r.hit() ? "semantic" : "miss");
+      g.writeStringField("kind", r.kind().name().toLowerCase(java.util.Locale.ROOT));
       g.writeStringField("lookup_id", r.lookupId());
       g.writeNumberField("threshold", r.threshold());
       g.writeBooleanField("audit", r.audit());
@@ -397,6 +404,8 @@ final class Api {
       out.put("recommended_threshold", r.recommended());
     }
     out.put("recommendation", r.why());
+    out.put("decision", config.decision().value());
+    verifiedJson(out.putObject("verified"), ns, config);
     var curve = out.putArray("curve");
     for (ThresholdCurve.Point p : r.points()) {
       ObjectNode o = curve.addObject();
@@ -413,6 +422,41 @@ final class Api {
       o.put("covered", p.covered());
     }
     return json(HttpResponseStatus.OK, out);
+  }
+
+  /**
+   * The figures of per-entry verification (docs/verified.md): what it decided since the server started,
+   * how many entries still decide by the namespace's pooled prior, and the measured wrong share of served
+   * semantic hits (audited hits, with their interval) beside the bound it must stay under.
+   */
+  private void verifiedJson(ObjectNode out, String ns, NamespaceConfig config) {
+    var f = cache.verifier().figures(ns, config, cache.entryCount(ns));
+    out.put("max_false_hit_rate", f.maxFalseHitRate());
+    out.put("confidence", f.confidence());
+    out.put("lookups", f.lookups());
+    out.put("hits", f.hits());
+    out.put("explores", f.explores());
+    out.put("misses", f.misses());
+    if (f.exploreRate() == null) {
+      out.putNull("explore_rate");
+    } else {
+      out.put("explore_rate", f.exploreRate());
+    }
+    out.put("entries", f.entries());
+    out.put("entries_with_verdicts", f.entriesWithVerdicts());
+    out.put("warm_entries", f.warmEntries());
+    out.put("cold_entries", f.coldEntries());
+    if (f.coldServesFrom() == null) {
+      out.putNull("cold_serves_from");
+    } else {
+      out.put("cold_serves_from", f.coldServesFrom());
+    }
+    AuditCounts c = cache.analytics().counts(ns);
+    ObjectNode measured = out.putObject("measured_false_hit_rate");
+    putRate(measured, Proportion.of(c.hitsJudgedFalse(), c.auditedHits()));
+    measured.put("audited_hits", c.auditedHits());
+    out.put("bound_met", c.auditedHits() > 0
+        && Proportion.of(c.hitsJudgedFalse(), c.auditedHits()).estimate() <= config.maxFalseHitRate());
   }
 
   private ApiResponse audits(Principal who, Route.Match m) {

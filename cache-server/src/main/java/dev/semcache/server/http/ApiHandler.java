@@ -6,6 +6,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -41,6 +44,8 @@ final class ApiHandler extends ChannelInboundHandlerAdapter {
   private boolean closing;
   /** More requests arrived ahead of their answers than {@link #MAX_PIPELINED}: answer 429 after the queue. */
   private boolean overflowed;
+  /** The body of a streamed answer being written, or null. */
+  private ChannelSink streaming;
 
   ApiHandler(Dispatcher dispatcher, ServerMetrics metrics, RequestDeadline deadline) {
     this.dispatcher = dispatcher;
@@ -111,6 +116,10 @@ final class ApiHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void respond(ChannelHandlerContext ctx, String route, ApiResponse r, boolean keepAlive, long startNanos) {
+    if (r.stream() != null) {
+      respondStreamed(ctx, route, r, keepAlive, startNanos);
+      return;
+    }
     boolean keep = keepAlive && !closing && ctx.channel().isActive();
     FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, r.status(), Unpooled.wrappedBuffer(r.body()));
     if (r.contentType() != null) {
@@ -120,7 +129,34 @@ final class ApiHandler extends ChannelInboundHandlerAdapter {
     r.headers().forEach((k, v) -> res.headers().set(k, v));
     res.headers().set(HttpHeaderNames.CONNECTION, keep ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
     metrics.request(route, r.status().code(), startNanos > 0 ? System.nanoTime() - startNanos : -1);
-    var written = ctx.writeAndFlush(res);
+    answered(ctx, ctx.writeAndFlush(res), keep);
+  }
+
+  /**
+   * Writes the head of a streamed answer (chunked), then lets its body write itself through a {@link
+   * ChannelSink}; the next pipelined request starts when the body has ended.
+   */
+  private void respondStreamed(ChannelHandlerContext ctx, String route, ApiResponse r, boolean keepAlive, long startNanos) {
+    boolean keep = keepAlive && !closing && ctx.channel().isActive();
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, r.status());
+    if (r.contentType() != null) {
+      head.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+    }
+    r.headers().forEach((k, v) -> head.headers().set(k, v));
+    HttpUtil.setTransferEncodingChunked(head, true);
+    head.headers().set(HttpHeaderNames.CONNECTION, keep ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+    metrics.request(route, r.status().code(), startNanos > 0 ? System.nanoTime() - startNanos : -1);
+    ctx.writeAndFlush(head);
+    ChannelSink sink = new ChannelSink(ctx, () -> {
+      streaming = null;
+      answered(ctx, ctx.newSucceededFuture(), keep);
+    });
+    streaming = sink;
+    r.stream().start(sink);
+  }
+
+  /** After an answer was written: close, or start the next request. */
+  private void answered(ChannelHandlerContext ctx, io.netty.channel.ChannelFuture written, boolean keep) {
     if (!keep) {
       closing = true;
       written.addListener(ChannelFutureListener.CLOSE);
@@ -157,6 +193,14 @@ final class ApiHandler extends ChannelInboundHandlerAdapter {
     } else {
       ctx.fireUserEventTriggered(evt);
     }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (streaming != null) {
+      streaming.writabilityChanged();
+    }
+    ctx.fireChannelWritabilityChanged();
   }
 
   @Override

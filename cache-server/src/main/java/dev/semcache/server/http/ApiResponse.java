@@ -10,8 +10,15 @@ import java.util.Map;
  * @param contentType the body's media type, or null for no body
  * @param body the body's bytes
  * @param headers extra headers
+ * @param stream writes the body after the head, chunked, as it becomes available (proxy mode's relayed
+ *     streams); null for a body held whole in {@code body}
  */
-record ApiResponse(HttpResponseStatus status, String contentType, byte[] body, Map<String, String> headers) {
+record ApiResponse(HttpResponseStatus status, String contentType, byte[] body, Map<String, String> headers,
+    dev.semcache.server.proxy.ProxyReply.StreamBody stream) {
+  ApiResponse(HttpResponseStatus status, String contentType, byte[] body, Map<String, String> headers) {
+    this(status, contentType, body, headers, null);
+  }
+
   static final String JSON = "application/json";
   private static final byte[] EMPTY = new byte[0];
 
@@ -26,6 +33,6 @@ record ApiResponse(HttpResponseStatus status, String contentType, byte[] body, M
   ApiResponse withHeader(String name, String value) {
     var h = new java.util.LinkedHashMap<>(headers);
     h.put(name, value);
-    return new ApiResponse(status, contentType, body, Map.copyOf(h));
+    return new ApiResponse(status, contentType, body, Map.copyOf(h), stream);
   }
 }

@@ -29,6 +29,7 @@ final class Dispatcher {
   }
 
   private final Supplier<Api> api;
+  private final Supplier<ProxyRoute> proxy;
   private final Supplier<State> state;
   private final ServerMetrics metrics;
   private final ExecutorService workers;
@@ -36,9 +37,10 @@ final class Dispatcher {
   private final int retryAfterS;
   private final DashboardFiles dashboard = new DashboardFiles();
 
-  Dispatcher(Supplier<Api> api, Supplier<State> state, ServerMetrics metrics, ExecutorService workers, int maxInFlight,
-      int retryAfterS) {
+  Dispatcher(Supplier<Api> api, Supplier<ProxyRoute> proxy, Supplier<State> state, ServerMetrics metrics,
+      ExecutorService workers, int maxInFlight, int retryAfterS) {
     this.api = api;
+    this.proxy = proxy;
     this.state = state;
     this.metrics = metrics;
     this.workers = workers;
@@ -135,7 +137,9 @@ final class Dispatcher {
       answer = match.route() == Route.METRICS
           ? CompletableFuture.completedFuture(new ApiResponse(HttpResponseStatus.OK, metrics.contentType(),
               metrics.scrape(), Map.of()))
-          : lookup != null ? api.get().lookup(lookup) : api.get().handle(call, match);
+          : lookup != null ? api.get().lookup(lookup)
+          : match.route().proxied() ? proxy.get().handle(call)
+          : api.get().handle(call, match);
     } catch (Throwable t) {
       answer = CompletableFuture.failedFuture(t);
     }

@@ -28,6 +28,9 @@ enum Route {
   AUDITS("audits", HttpMethod.GET, "v1", "namespaces", "{ns}", "audits"),
   AUDIT("audit", HttpMethod.POST, "v1", "audits", "{id}"),
   FEEDBACK("feedback", HttpMethod.POST, "v1", "feedback"),
+  CHAT_COMPLETIONS("chat_completions", HttpMethod.POST, "v1", "chat", "completions"),
+  COMPLETIONS("completions", HttpMethod.POST, "v1", "completions"),
+  EMBEDDINGS("embeddings", HttpMethod.POST, "v1", "embeddings"),
   DASHBOARD("dashboard", HttpMethod.GET, "dashboard"),
   DASHBOARD_FILE("dashboard", HttpMethod.GET, "dashboard", "{file}"),
   METRICS("metrics", HttpMethod.GET, "metrics"),
@@ -49,6 +52,12 @@ enum Route {
   }
 
   final String label;
+
+  /** Whether the route is proxy mode's (OpenAI-compatible, see {@link ProxyRoute}). */
+  boolean proxied() {
+    return this == CHAT_COMPLETIONS || this == COMPLETIONS || this == EMBEDDINGS;
+  }
+
   final HttpMethod method;
   private final String[] pattern;
 

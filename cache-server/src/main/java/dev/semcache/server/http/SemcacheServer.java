@@ -10,6 +10,9 @@ import dev.semcache.server.cache.SemanticCache;
 import dev.semcache.server.config.ConfigException;
 import dev.semcache.server.config.ServerConfig;
 import dev.semcache.storage.opensearch.OpenSearchCacheStorage;
+import dev.semcache.server.proxy.ProxyEvents;
+import dev.semcache.server.proxy.ProxyHandler;
+import dev.semcache.server.proxy.UpstreamClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -47,6 +50,8 @@ public final class SemcacheServer implements AutoCloseable {
   private volatile Dispatcher.State state = Dispatcher.State.STARTING;
   private volatile SemanticCache cache;
   private volatile Api api;
+  private volatile ProxyRoute proxy;
+  private UpstreamClient upstream;
   private volatile boolean closed;
   private ParallelEmbedder ownEmbedder;
   private volatile CacheStorage storage;
@@ -71,7 +76,7 @@ public final class SemcacheServer implements AutoCloseable {
           t.setDaemon(true);
           return t;
         });
-    this.dispatcher = new Dispatcher(() -> api, () -> state, metrics, workers, config.http().maxInFlight(),
+    this.dispatcher = new Dispatcher(() -> api, () -> proxy, () -> state, metrics, workers, config.http().maxInFlight(),
         config.http().retryAfterS());
     try {
       this.http = new HttpServer(config.host(), config.port(), config.http().effectiveIoThreads(),
@@ -133,6 +138,28 @@ public final class SemcacheServer implements AutoCloseable {
           config.audits().toSettings());
       cache.analytics().onRecorded(metrics::audit);
       api = new Api(cache, keys, metrics);
+      ProxyHandler proxyHandler = null;
+      if (config.proxy().enabled()) {
+        upstream = new UpstreamClient(config.proxy());
+        proxyHandler = new ProxyHandler(cache, upstream, config.proxy().audits(), new ProxyEvents() {
+          @Override
+          public void lookedUp(String namespace, dev.semcache.server.cache.LookupResult r, long nanos) {
+            metrics.lookup(namespace, r, nanos);
+          }
+
+          @Override
+          public void stored(String namespace, boolean embeddingReused) {
+            metrics.store(namespace, embeddingReused);
+          }
+
+          @Override
+          public void answered(String namespace, String cacheStatus) {
+            metrics.proxyAnswer(namespace, cacheStatus);
+          }
+        });
+        LOG.info("proxy mode: OpenAI-compatible calls under /v1 go to {} on a miss", config.proxy().upstream());
+      }
+      proxy = new ProxyRoute(keys, proxyHandler, config.proxy().defaultNamespace());
       state = Dispatcher.State.READY;
       LOG.info("ready in {} ms: {} entries in {} namespaces, data in {}", (System.nanoTime() - t0) / 1_000_000,
           storage.entryCount(), storage.namespaces().size(),
@@ -230,6 +257,9 @@ public final class SemcacheServer implements AutoCloseable {
           config.http().drainTimeoutS());
     }
     http.close();
+    if (upstream != null) {
+      upstream.close();
+    }
     workers.shutdown();
     try {
       workers.awaitTermination(5, TimeUnit.SECONDS);

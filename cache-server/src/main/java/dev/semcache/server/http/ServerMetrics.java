@@ -37,6 +37,7 @@ final class ServerMetrics {
   private final Histogram stages;
   private final Histogram similarity;
   private final Counter requests;
+  private final Counter proxyAnswers;
   private final Histogram requestSeconds;
   private Histogram auditSimilarity;
   private Counter audits;
@@ -54,7 +55,7 @@ final class ServerMetrics {
 
   ServerMetrics(Supplier<SemanticCache> cache, Supplier<? extends StorageFigures> storage, String model) {
     JvmMetrics.builder().register(registry);
-    lookups = Counter.builder().name("semcache_lookups").help("Lookups by namespace and result (exact, semantic, miss)")
+    lookups = Counter.builder().name("semcache_lookups").help("Lookups by namespace and result (exact, semantic, miss, explore)")
         .labelNames("namespace", "result").register(registry);
     stores = Counter.builder().name("semcache_stores").help("Entries stored, by namespace and by whether the"
         + " embedding of the miss was reused (lookup_id) or computed").labelNames("namespace", "embedding").register(registry);
@@ -65,6 +66,8 @@ final class ServerMetrics {
     similarity = Histogram.builder().name("semcache_lookup_similarity")
         .help("Similarity of the nearest entry on semantic lookups: served hits and misses (exact hits excluded)")
         .labelNames("namespace", "result").classicOnly().classicLinearUpperBounds(0.5, 0.02, 26).register(registry);
+    proxyAnswers = Counter.builder().name("semcache_proxy_answers").help("Proxy mode's answers by namespace and"
+        + " X-Cache-Status (HIT-EXACT, HIT-SEMANTIC, MISS, BYPASS)").labelNames("namespace", "status").register(registry);
     requests = Counter.builder().name("semcache_http_requests").help("HTTP requests by route and status code")
         .labelNames("route", "status").register(registry);
     requestSeconds = Histogram.builder().name("semcache_http_request_seconds")
@@ -188,7 +191,8 @@ final class ServerMetrics {
 
   void lookup(String namespace, LookupResult r, long totalNanos) {
     lookupsByNamespace.computeIfAbsent(namespace, ns -> new io.prometheus.metrics.core.datapoints.CounterDataPoint[] {
-        lookups.labelValues(ns, "exact"), lookups.labelValues(ns, "semantic"), lookups.labelValues(ns, "miss")})
+        lookups.labelValues(ns, "exact"), lookups.labelValues(ns, "semantic"), lookups.labelValues(ns, "miss"),
+        lookups.labelValues(ns, "explore")})
         [r.kind().ordinal()].inc();
     LookupTimings t = r.timings();
     observe("exact", t.exactNanos());
@@ -208,6 +212,11 @@ final class ServerMetrics {
 
   void store(String namespace, boolean reused) {
     stores.labelValues(namespace, reused ? "reused" : "computed").inc();
+  }
+
+  /** Counts a proxied answer by its X-Cache-Status. */
+  void proxyAnswer(String namespace, String status) {
+    proxyAnswers.labelValues(namespace, status).inc();
   }
 
   /** Counts an answer; {@code nanos} is negative for answers to requests that never arrived whole. */

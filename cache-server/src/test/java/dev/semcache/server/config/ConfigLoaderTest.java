@@ -154,11 +154,35 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void proxyModeIsSetFromTheFileTheEnvironmentOrTheFlag() throws Exception {
+    assertThat(ConfigLoader.load(null, Map.of(), Map.of()).proxy().enabled()).isFalse();
+    ServerConfig fromFile = ConfigLoader.load(file("proxy:\n  upstream: https://api.openai.com/v1/\n  timeout_s: 30\n"
+        + "namespace_defaults:\n  cache_nondeterministic: true\n  fingerprint_window: 4\n"), Map.of(), Map.of());
+    assertThat(fromFile.proxy().upstream()).isEqualTo("https://api.openai.com/v1");
+    assertThat(fromFile.proxy().timeoutS()).isEqualTo(30);
+    assertThat(fromFile.namespaceDefaults().cacheNondeterministic()).isTrue();
+    assertThat(fromFile.namespaceDefaults().fingerprintWindow()).isEqualTo(4);
+    assertThat(ConfigLoader.load(null, Map.of("SEMCACHE_PROXY_UPSTREAM", "http://127.0.0.1:9/v1",
+        "SEMCACHE_NAMESPACE_DEFAULTS_CACHE_NON_TEXT", "true"), Map.of()).proxy().upstream())
+        .isEqualTo("http://127.0.0.1:9/v1");
+    Map<String, Object> flags = new HashMap<>();
+    flags.put("proxy.upstream", "http://localhost:8000/v1");
+    assertThat(ConfigLoader.load(null, Map.of("SEMCACHE_PROXY_UPSTREAM", "http://127.0.0.1:9/v1"), flags).proxy().upstream())
+        .isEqualTo("http://localhost:8000/v1");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SEMCACHE_PROXY_UPSTREAM", "ftp://x/v1"), Map.of()))
+        .hasMessageContaining("proxy.upstream=ftp://x/v1");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SEMCACHE_PROXY_TIMEOUT_S", "0"), Map.of()))
+        .hasMessageContaining("proxy.timeout_s=0");
+  }
+
+  @Test
   void everyScalarKeyHasAnEnvironmentVariable() {
     Map<String, String> vars = ConfigLoader.environmentVariables();
     assertThat(vars).containsEntry("SEMCACHE_HTTP_MAX_IN_FLIGHT", "http.max_in_flight")
         .containsEntry("SEMCACHE_NAMESPACE_DEFAULTS_THRESHOLD", "namespace_defaults.threshold")
         .containsEntry("SEMCACHE_DATA_DIR", "data_dir")
+        .containsEntry("SEMCACHE_PROXY_UPSTREAM", "proxy.upstream")
+        .containsEntry("SEMCACHE_NAMESPACE_DEFAULTS_CACHE_NONDETERMINISTIC", "namespace_defaults.cache_nondeterministic")
         .doesNotContainKey("SEMCACHE_API_KEYS");
   }
 
