@@ -18,8 +18,8 @@ import java.io.IOException;
  * was). A build that reads only older formats refuses a newer record by its number instead of
  * misreading it.
  */
-final class NamespaceConfigCodec {
-  static final int FORMAT = 3;
+public final class NamespaceConfigCodec {
+  public static final int FORMAT = 3;
   /** The oldest format this build still reads. */
   static final int OLDEST_FORMAT = 1;
   private static final ObjectMapper JSON = new ObjectMapper()
@@ -27,7 +27,7 @@ final class NamespaceConfigCodec {
 
   private NamespaceConfigCodec() {}
 
-  static byte[] encode(NamespaceConfig config) {
+  public static byte[] encode(NamespaceConfig config) {
     ObjectNode node = JSON.valueToTree(config);
     ObjectNode out = JSON.createObjectNode().put("format", FORMAT);
     out.setAll(node);
@@ -38,7 +38,7 @@ final class NamespaceConfigCodec {
     }
   }
 
-  static NamespaceConfig decode(String namespace, byte[] value) {
+  public static NamespaceConfig decode(String namespace, byte[] value) {
     try {
       ObjectNode node = (ObjectNode) JSON.readTree(value);
       JsonNode format = node.remove("format");

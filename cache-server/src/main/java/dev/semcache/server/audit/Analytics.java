@@ -40,8 +40,16 @@ import org.slf4j.LoggerFactory;
  * <h2>Durability</h2>
  * Each verdict is written through the write-ahead log before it is acknowledged (key {@code
  * audit/NAMESPACE/LOOKUP_ID}, or {@code feedback/...}); verdict counts are rebuilt from these records
- * on start. Lookup statistics are written every second and on close ({@code stats/NAMESPACE}): a
- * process crash loses at most a second of lookup counts, never a verdict. Remembered lookups (for
+ * on start. Lookup statistics are written every second and on close: a process crash loses at most a
+ * second of lookup counts, never a verdict.
+ *
+ * <h2>Several nodes</h2>
+ * Nodes that share a clustered storage each count their own lookups and write them under a key of
+ * their own ({@code stats/NAMESPACE/NODE_ID}, {@link CacheStorage#nodeId}), so that no node overwrites
+ * another's increments; the answers ({@link #totals}) add up every node's record, re-read every {@link
+ * #RELOAD_INTERVAL}, and verdict counts are rebuilt from the verdict records every {@link
+ * #VERDICT_RELOAD_INTERVAL}. An embedded storage has one node ({@code local}); its statistics written by
+ * an older build under {@code stats/NAMESPACE} are read and moved to the new key on the first flush. Remembered lookups (for
  * audits and feedback) live in memory for the audit window; an audit of a lookup from before a restart
  * is refused as expired.
  */
@@ -68,6 +76,13 @@ public final class Analytics implements AutoCloseable {
     }
   }
 
+  /** How often a node of a cluster re-reads the statistics the other nodes wrote. */
+  static final Duration RELOAD_INTERVAL = Duration.ofSeconds(5);
+  /** How often a node of a cluster rebuilds its verdict counts from every node's verdict records. */
+  static final Duration VERDICT_RELOAD_INTERVAL = Duration.ofSeconds(60);
+  /** The node id of an embedded storage, the only node of its data. */
+  static final String LOCAL = "local";
+
   /** How often verdicts older than the retention are removed. */
   static final Duration RETENTION_SWEEP_INTERVAL = Duration.ofHours(1);
 
@@ -76,8 +91,14 @@ public final class Analytics implements AutoCloseable {
   private final Settings settings;
   private final AnswerSimilarity answers;
   private final long startedAtMillis;
+  /** This node's statistics, by namespace: what its lookups count and what it writes. */
   private final Map<String, NamespaceStats> stats = new ConcurrentHashMap<>();
-  private final Map<String, AuditCounts> counts = new ConcurrentHashMap<>();
+  /** The other nodes' statistics added up, by namespace, as of the last re-read. */
+  private volatile Map<String, NamespaceStats> others = Map.of();
+  /** Records under the key of an older build, removed by the first flush that rewrites them. */
+  private final java.util.Set<String> legacyKeys = ConcurrentHashMap.newKeySet();
+  private final String nodeId;
+  private volatile Map<String, AuditCounts> counts = new ConcurrentHashMap<>();
   private final RecentLookups remembered;
   private final SplittableRandom seeded;
   private final ScheduledExecutorService flusher;
@@ -93,6 +114,7 @@ public final class Analytics implements AutoCloseable {
     this.clock = clock;
     this.settings = settings;
     this.answers = answers;
+    this.nodeId = storage.nodeId();
     this.startedAtMillis = clock.millis();
     this.remembered = new RecentLookups(settings.rememberedLookups());
     this.seeded = settings.seed() == null ? null : new SplittableRandom(settings.seed());
@@ -116,6 +138,81 @@ public final class Analytics implements AutoCloseable {
         LOG.error("removing old audit verdicts failed; will retry in {}", RETENTION_SWEEP_INTERVAL, e);
       }
     }, 0, RETENTION_SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    if (!LOCAL.equals(nodeId)) {
+      flusher.scheduleWithFixedDelay(() -> {
+        try {
+          reloadOthers();
+        } catch (RuntimeException e) {
+          LOG.warn("re-reading the other nodes' statistics failed ({}); will retry in {}", e.getMessage(), RELOAD_INTERVAL);
+        }
+      }, RELOAD_INTERVAL.toMillis(), RELOAD_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+      flusher.scheduleWithFixedDelay(() -> {
+        try {
+          reloadVerdictCounts();
+        } catch (RuntimeException e) {
+          LOG.warn("re-reading the verdict records failed ({}); will retry in {}", e.getMessage(),
+              VERDICT_RELOAD_INTERVAL);
+        }
+      }, VERDICT_RELOAD_INTERVAL.toMillis(), VERDICT_RELOAD_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** The node a statistics key belongs to: {@code stats/NS/NODE}, or {@code stats/NS} of an older build. */
+  private record StatsKey(String namespace, String node) {
+    static StatsKey parse(String key) {
+      String rest = key.substring("stats/".length());
+      int slash = rest.indexOf('/');
+      return slash < 0 ? new StatsKey(rest, null) : new StatsKey(rest.substring(0, slash), rest.substring(slash + 1));
+    }
+  }
+
+  private NamespaceStats decodeStats(String ns, byte[] value) {
+    try {
+      return NamespaceStats.fromStored(ns, JSON.readValue(value, NamespaceStats.Stored.class));
+    } catch (IOException e) {
+      throw new IllegalStateException("statistics of namespace " + ns + " are not readable: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether a statistics record is this node's own (an older build's record is the embedded node's). */
+  private boolean own(StatsKey k) {
+    return k.node() == null ? LOCAL.equals(nodeId) : k.node().equals(nodeId);
+  }
+
+  /** Re-reads the statistics of every other node, added up by namespace. */
+  public void reloadOthers() {
+    Map<String, java.util.List<NamespaceStats>> parts = new HashMap<>();
+    storage.forEachRecord("stats/", (key, value) -> {
+      StatsKey k = StatsKey.parse(key);
+      if (!own(k)) {
+        parts.computeIfAbsent(k.namespace(), x -> new java.util.ArrayList<>()).add(decodeStats(k.namespace(), value));
+      }
+    });
+    Map<String, NamespaceStats> summed = new HashMap<>();
+    parts.forEach((ns, list) -> summed.put(ns, NamespaceStats.sum(ns, list)));
+    others = Map.copyOf(summed);
+  }
+
+  /** Rebuilds the verdict counts from the verdict records of every node. */
+  public void reloadVerdictCounts() {
+    Map<String, AuditCounts> fresh = new ConcurrentHashMap<>();
+    for (String prefix : new String[] {"audit/", "feedback/"}) {
+      storage.forEachRecord(prefix, (key, value) -> {
+        AuditRecord r = decode(key, value);
+        fresh.computeIfAbsent(r.namespace(), ns -> new AuditCounts()).add(r);
+      });
+    }
+    counts = fresh;
+  }
+
+  /**
+   * The statistics of a namespace as answers show them: this node's added to every other node's (as of
+   * the last re-read). The lookup path counts into {@link #stats}, this node's own.
+   */
+  public NamespaceStats totals(String namespace) {
+    NamespaceStats mine = stats(namespace);
+    NamespaceStats theirs = others.get(namespace);
+    return theirs == null ? mine : NamespaceStats.sum(namespace, java.util.List.of(mine, theirs));
   }
 
   /**
@@ -154,15 +251,26 @@ public final class Analytics implements AutoCloseable {
   private void load() {
     long t0 = System.nanoTime();
     int[] n = new int[2];
+    Map<String, java.util.List<NamespaceStats>> mine = new HashMap<>();
+    Map<String, java.util.List<NamespaceStats>> theirs = new HashMap<>();
     storage.forEachRecord("stats/", (key, value) -> {
-      String ns = key.substring("stats/".length());
-      try {
-        stats.put(ns, NamespaceStats.fromStored(ns, JSON.readValue(value, NamespaceStats.Stored.class)));
-        n[0]++;
-      } catch (IOException e) {
-        throw new IllegalStateException("statistics of namespace " + ns + " are not readable: " + e.getMessage(), e);
+      StatsKey k = StatsKey.parse(key);
+      (own(k) ? mine : theirs).computeIfAbsent(k.namespace(), x -> new java.util.ArrayList<>())
+          .add(decodeStats(k.namespace(), value));
+      if (own(k) && k.node() == null) {
+        legacyKeys.add(key);
+        stats(k.namespace()).dirty = true;
       }
+      n[0]++;
     });
+    mine.forEach((ns, list) -> {
+      NamespaceStats s = NamespaceStats.sum(ns, list);
+      s.dirty = legacyKeys.contains("stats/" + ns);
+      stats.put(ns, s);
+    });
+    Map<String, NamespaceStats> summed = new HashMap<>();
+    theirs.forEach((ns, list) -> summed.put(ns, NamespaceStats.sum(ns, list)));
+    others = Map.copyOf(summed);
     for (String prefix : new String[] {"audit/", "feedback/"}) {
       storage.forEachRecord(prefix, (key, value) -> {
         AuditRecord r = decode(key, value);
@@ -485,15 +593,17 @@ public final class Analytics implements AutoCloseable {
 
   /** The what-if curve of a namespace. */
   public ThresholdCurve.Result analysis(String namespace, NamespaceConfig config) {
-    NamespaceStats s = stats(namespace);
+    NamespaceStats s = totals(namespace);
     AuditCounts c = counts(namespace);
     return ThresholdCurve.compute(s.lookups(), s.exactHits(), s.nearestHistogram(), c.correctHistogram(),
         c.falseHistogram(), s.auditFloor(), config.targetFalseHitRate());
   }
 
-  /** Namespaces with statistics. */
+  /** Namespaces with statistics, on this node or another. */
   public java.util.Set<String> namespaces() {
-    return stats.keySet();
+    java.util.Set<String> all = new java.util.TreeSet<>(stats.keySet());
+    all.addAll(others.keySet());
+    return all;
   }
 
   // ------------------------------------------------------------------ persistence
@@ -506,7 +616,10 @@ public final class Analytics implements AutoCloseable {
       if (s.dirty) {
         s.dirty = false;
         try {
-          batch.put("stats/" + e.getKey(), JSON.writeValueAsBytes(s.toStored()));
+          batch.put("stats/" + e.getKey() + "/" + nodeId, JSON.writeValueAsBytes(s.toStored()));
+          if (legacyKeys.contains("stats/" + e.getKey())) {
+            batch.put("stats/" + e.getKey(), null); // moved to this node's key, in the same atomic write
+          }
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
           throw new IllegalStateException(ex);
         }
@@ -514,9 +627,10 @@ public final class Analytics implements AutoCloseable {
     }
     try {
       storage.putRecords(batch);
+      legacyKeys.removeAll(batch.keySet());
     } catch (RuntimeException ex) {
       for (String key : batch.keySet()) {
-        stats.get(key.substring("stats/".length())).dirty = true;
+        stats.get(StatsKey.parse(key).namespace()).dirty = true;
       }
       throw ex;
     }

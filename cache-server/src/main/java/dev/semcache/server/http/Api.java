@@ -23,6 +23,7 @@ import dev.semcache.server.cache.StoreRequest;
 import dev.semcache.server.config.Role;
 import dev.semcache.server.http.ApiKeys.Principal;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import dev.semcache.index.StorageUnavailableException;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Instant;
 import java.util.Map;
@@ -275,7 +276,7 @@ final class Api {
   private ApiResponse stats(Principal who, String name) {
     String ns = existingNamespace(who, name);
     NamespaceConfig config = cache.namespaceConfig(ns);
-    NamespaceStats st = cache.analytics().stats(ns);
+    NamespaceStats st = cache.analytics().totals(ns);
     AuditCounts c = cache.analytics().counts(ns);
     ObjectNode out = JsonBody.MAPPER.createObjectNode();
     out.put("namespace", ns);
@@ -336,7 +337,7 @@ final class Api {
     String ns = existingNamespace(who, name);
     NamespaceConfig config = cache.namespaceConfig(ns);
     ThresholdCurve.Result r = cache.analytics().analysis(ns, config);
-    NamespaceStats st = cache.analytics().stats(ns);
+    NamespaceStats st = cache.analytics().totals(ns);
     ObjectNode out = JsonBody.MAPPER.createObjectNode();
     out.put("namespace", ns);
     out.put("threshold", config.threshold());
@@ -614,6 +615,13 @@ final class Api {
     }
     if (e instanceof EmbedderOverloadedException) {
       return overloaded("the embedding queue is full; retry after " + retryAfterS + " s", retryAfterS);
+    }
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof StorageUnavailableException u) {
+        // never a guess: a lookup that cannot reach its storage is not a miss
+        return new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "storage_unavailable",
+            "the cache's storage cannot answer now: " + u.getMessage(), Map.of("Retry-After", Integer.toString(retryAfterS)));
+      }
     }
     return null;
   }

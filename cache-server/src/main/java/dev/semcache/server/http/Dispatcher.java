@@ -154,6 +154,9 @@ final class Dispatcher {
   private ApiResponse failure(HttpCall call, Throwable t) {
     ApiException known = Api.toApiException(t, retryAfterS);
     if (known != null) {
+      if (known.code().equals("storage_unavailable")) {
+        LOG.warn("{} {}: 503, {}", call.method(), JsonBody.abbreviate(call.uri()), known.getMessage());
+      }
       return error(known);
     }
     LOG.error("{} {} failed", call.method(), JsonBody.abbreviate(call.uri()), t);

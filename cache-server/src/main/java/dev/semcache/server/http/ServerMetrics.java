@@ -135,7 +135,7 @@ final class ServerMetrics {
         .help("Lookups whose answer asked for an audit (semantic hits and near misses), by namespace")
         .labelNames("namespace").callback(cb -> ifReady(cache, c -> {
           for (String ns : c.namespaces()) {
-            cb.call(c.analytics().stats(ns).sampled(), ns);
+            cb.call(c.analytics().stats(ns).sampled(), ns); // this process's own: Prometheus adds up the nodes
           }
         })).register(registry);
     GaugeWithCallback.builder().name("semcache_false_hit_rate")
