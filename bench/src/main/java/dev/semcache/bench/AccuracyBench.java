@@ -38,7 +38,8 @@ final class AccuracyBench {
   private AccuracyBench() {}
 
   record Options(List<String> models, List<String> datasets, int pawsPairs, int bankingPerIntent, int clincPerIntent,
-      int clincOos, int holdOutEvery, double zipf, long seed, Path pairsFile, Path outDir, String url, String key) {}
+      int clincOos, int holdOutEvery, double zipf, long seed, Path pairsFile, Path outDir, String url, String key,
+      String backend) {}
 
   static final String USAGE = """
       usage: ./semcache bench accuracy [OPTIONS]
@@ -57,6 +58,8 @@ final class AccuracyBench {
                                --models must then name the one model it runs (the stream is not rerun
                                with misses stored: each stored miss would wait for the index refresh)
         --key KEY              API key for --url (default: the SEMCACHE_API_KEY environment variable)
+        --backend B            the in-process core's storage: embedded (default) or opensearch (a 1-node
+                               OpenSearch k-NN cluster started on loopback for the run)
       """;
 
   static void main(String[] args) throws Exception {
@@ -90,6 +93,7 @@ final class AccuracyBench {
     Path outDir = defaultOutDir();
     String url = null;
     String key = System.getenv("SEMCACHE_API_KEY");
+    String backend = "embedded";
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String value = null;
@@ -137,6 +141,12 @@ final class AccuracyBench {
           case "--out-dir" -> outDir = Path.of(value);
           case "--url" -> url = value;
           case "--key" -> key = value;
+          case "--backend" -> {
+            if (!value.equals("embedded") && !value.equals("opensearch")) {
+              throw new IllegalArgumentException("--backend must be embedded or opensearch; backend=" + value);
+            }
+            backend = value;
+          }
           default -> throw new IllegalArgumentException("unknown option " + a);
         }
       } catch (NumberFormatException e) {
@@ -149,8 +159,11 @@ final class AccuracyBench {
     if (url != null && models.size() != 1) {
       throw new IllegalArgumentException("--url needs --models to name the one model the server runs; models=" + models);
     }
+    if (url != null && !backend.equals("embedded")) {
+      throw new IllegalArgumentException("--backend is the in-process core's; with --url the server's config decides");
+    }
     return new Options(models, datasets, pawsPairs, bankingPerIntent, clincPerIntent, clincOos, holdOutEvery, zipf, seed,
-        pairsFile, outDir, url, key);
+        pairsFile, outDir, url, key, backend);
   }
 
   private static int positive(String name, int v) {
@@ -188,13 +201,20 @@ final class AccuracyBench {
     List<AccuracyCurve> curves = new ArrayList<>();
     List<StoringRun> storing = new ArrayList<>();
     Map<String, AccuracyCurve> gptcacheByText = new LinkedHashMap<>();
+    Path clusterHome = Files.createTempDirectory("semcache-accuracy-cluster");
+    try (dev.semcache.opensearch.testcluster.TestCluster cluster = o.backend().equals("opensearch")
+        ? dev.semcache.opensearch.testcluster.TestCluster.start(1, clusterHome,
+            dev.semcache.opensearch.testcluster.TestCluster.BENCH_JVM) : null) {
     for (String model : o.models()) {
       long modelStart = System.nanoTime();
       log.printf("model %s%n", model);
       Path dir = Files.createTempDirectory("semcache-accuracy");
       ParallelEmbedder embedder = o.url() == null ? ParallelEmbedder.open(ModelSpec.named(model), OnnxOptions.defaults(),
           ParallelOptions.defaults()) : null;
-      try (CacheUnderTest cache = o.url() == null ? new InProcessCache(embedder, dir) : new HttpCache(o.url(), o.key())) {
+      try (CacheUnderTest cache = o.url() != null ? new HttpCache(o.url(), o.key())
+          : cluster != null ? InProcessCache.onOpenSearch(embedder, cluster.hosts(), "accuracy-" + model + "-",
+              ModelSpec.named(model).dimension())
+          : new InProcessCache(embedder, dir)) {
         AccuracyRunner runner = new AccuracyRunner(cache);
         String prefix = o.url() == null ? "" : "accuracy-" + System.currentTimeMillis() + "-";
         for (Map.Entry<String, List<LabelledPairs.Pair>> e : t.pairs().entrySet()) {
@@ -221,6 +241,9 @@ final class AccuracyBench {
         Directories.deleteRecursively(dir);
       }
       log.printf(Locale.ROOT, "model %s done in %.0f s%n", model, (System.nanoTime() - modelStart) / 1e9);
+    }
+    } finally {
+      Directories.deleteRecursively(clusterHome);
     }
     Map<String, List<Outcome>> exact = new LinkedHashMap<>();
     Map<String, List<Outcome>> exactStored = new LinkedHashMap<>();

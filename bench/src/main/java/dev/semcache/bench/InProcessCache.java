@@ -12,6 +12,8 @@ import dev.semcache.server.cache.LookupRequest;
 import dev.semcache.server.cache.LookupResult;
 import dev.semcache.server.cache.SemanticCache;
 import dev.semcache.server.cache.StoreRequest;
+import dev.semcache.storage.opensearch.OpenSearchCacheStorage;
+import dev.semcache.storage.opensearch.OpenSearchOptions;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.Map;
@@ -26,7 +28,22 @@ final class InProcessCache implements CacheUnderTest {
   private final SemanticCache cache;
 
   InProcessCache(ParallelEmbedder embedder, Path dir) {
-    this.storage = EmbeddedCacheStorage.open(dir, StorageOptions.defaults(), InstantSource.system());
+    this(embedder, EmbeddedCacheStorage.open(dir, StorageOptions.defaults(), InstantSource.system()));
+  }
+
+  /** The core over an OpenSearch k-NN cluster, under its own index prefix, without replicas. */
+  static InProcessCache onOpenSearch(ParallelEmbedder embedder, String hosts, String indexPrefix, int dimension) {
+    StorageOptions d = StorageOptions.defaults();
+    StorageOptions options = new StorageOptions(dimension, d.maxEntries(), d.maxBytes(), d.blockCacheBytes(),
+        d.syncWrites(), d.vectorFormat(), d.maxConn(), d.beamWidth(), d.candidates(), d.refreshInterval(),
+        d.commitInterval(), d.sweepInterval());
+    OpenSearchOptions os = OpenSearchOptions.defaults().withHosts(java.util.List.of(hosts.split(",")))
+        .withIndexPrefix(indexPrefix.toLowerCase(java.util.Locale.ROOT)).withLayout(1, 0);
+    return new InProcessCache(embedder, OpenSearchCacheStorage.open(os, options, InstantSource.system()));
+  }
+
+  private InProcessCache(ParallelEmbedder embedder, CacheStorage storage) {
+    this.storage = storage;
     NamespaceConfig d = NamespaceConfig.defaults();
     // A few GPTCache fixture texts exceed the model's 256 tokens: embed their beginning, as GPTCache does,
     // rather than refuse them; audits are off, they would only add work here.

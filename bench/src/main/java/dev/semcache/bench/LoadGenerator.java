@@ -11,6 +11,7 @@ import dev.semcache.embedding.TokenizedText;
 import dev.semcache.index.Directories;
 import dev.semcache.server.config.ConfigLoader;
 import dev.semcache.server.config.ServerConfig;
+import dev.semcache.opensearch.testcluster.TestCluster;
 import dev.semcache.server.http.SemcacheServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -70,7 +71,7 @@ final class LoadGenerator {
   private LoadGenerator() {}
 
   record Options(List<Integer> connections, double durationS, double warmupS, double embedS, int entries,
-      List<String> scenarios, Path out, int clientThreads) {
+      List<String> scenarios, Path out, int clientThreads, List<String> backends) {
 
     boolean has(String scenario) {
       return scenarios.contains(scenario);
@@ -90,6 +91,9 @@ final class LoadGenerator {
         --entries N          prompts stored through the API before the scenarios (default 2000)
         --scenarios LIST     a subset of floor,embed,exact,semantic,miss,store (default all)
         --client-threads N   the load client's event loops (default: one per core)
+        --backends LIST      storage backends the semcache scenarios run on, one after the other:
+                             embedded, opensearch-1, opensearch-2 (an OpenSearch k-NN cluster of 1 or 2
+                             nodes started on loopback for the run; default embedded)
         --out FILE           the JSON result (default bench/results/load-DATE.json)
       """;
 
@@ -119,6 +123,7 @@ final class LoadGenerator {
     List<String> scenarios = ALL_SCENARIOS;
     Path out = null;
     int clientThreads = Runtime.getRuntime().availableProcessors();
+    List<String> backends = List.of("embedded");
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String value = null;
@@ -146,6 +151,14 @@ final class LoadGenerator {
           case "--entries" -> entries = (int) positive("--entries", Integer.parseInt(value));
           case "--client-threads" -> clientThreads = (int) positive("--client-threads", Integer.parseInt(value));
           case "--out" -> out = Path.of(value);
+          case "--backends" -> {
+            backends = Arrays.stream(value.split(",")).map(String::trim).distinct().toList();
+            for (String b : backends) {
+              if (!b.equals("embedded") && !b.matches("opensearch-[1-9]")) {
+                throw new IllegalArgumentException("--backends: embedded or opensearch-N (N nodes, 1 to 9); got " + b);
+              }
+            }
+          }
           case "--scenarios" -> {
             Set<String> wanted = new LinkedHashSet<>();
             for (String s : value.split(",")) {
@@ -169,7 +182,7 @@ final class LoadGenerator {
     if (out == null) {
       out = defaultOut();
     }
-    return new Options(connections, duration, warmup, embed, entries, scenarios, out, clientThreads);
+    return new Options(connections, duration, warmup, embed, entries, scenarios, out, clientThreads, backends);
   }
 
   private static double positive(String name, double v) {
@@ -202,7 +215,22 @@ final class LoadGenerator {
   // ------------------------------------------------------------------ the run
 
   /** One measured row of the table. */
-  record Row(String scenario, LoadClient.Result result, double meanTokens) {}
+  record Row(String scenario, LoadClient.Result result, double meanTokens, long serverCpuNanos) {
+    /** The server's CPU time per answered request in the window, in microseconds (NaN if unknown). */
+    double cpuMicrosPerRequest() {
+      return serverCpuNanos < 0 || result.ok() == 0 ? Double.NaN : serverCpuNanos / 1e3 / result.ok();
+    }
+  }
+
+  private static final ServerCpu CPU = new ServerCpu();
+
+  /** A timed run with the CPU time of the server's threads ({@code prefix}) in its window. */
+  private static Row timedRow(LoadClient client, String scenario, String prefix, int port, int c,
+      LoadClient.Source source, Options o, Map<String, Double> tokens) {
+    ServerCpu.Window w = CPU.window(prefix, o.warmupS(), o.durationS());
+    LoadClient.Result r = client.timed(scenario, port, c, source, o.warmupS(), o.durationS());
+    return new Row(scenario, r, tokens.getOrDefault(base(scenario), Double.NaN), w.nanos());
+  }
 
   static void run(Options o) throws Exception {
     int cores = Runtime.getRuntime().availableProcessors();
@@ -244,13 +272,17 @@ final class LoadGenerator {
         try (FloorServer floor = new FloorServer(cores)) {
           System.err.printf("load: floor server on port %d%n", floor.port());
           for (int c : o.connections()) {
-            rows.add(new Row("floor", client.timed("floor", floor.port(), c, lookups, o.warmupS(), o.durationS()),
-                tokens.getOrDefault("floor", Double.NaN)));
+            rows.add(timedRow(client, "floor", "floor-", floor.port(), c, lookups, o, tokens));
           }
         }
       }
       if (o.anySemcache()) {
-        preloadS = runSemcache(o, client, prompts, rows, tokens);
+        for (String backend : o.backends()) {
+          double s = runSemcache(o, backend, client, prompts, rows, tokens);
+          if (backend.equals("embedded") || Double.isNaN(preloadS)) {
+            preloadS = s;
+          }
+        }
       }
     }
 
@@ -261,23 +293,43 @@ final class LoadGenerator {
     System.err.println("load: wrote " + o.out());
   }
 
-  /** Starts semcache, preloads it, runs its scenarios; returns the preload's seconds. */
-  private static double runSemcache(Options o, LoadClient client, LoadPrompts prompts, List<Row> rows,
+  /** The scenario a row measured, without its backend ({@code "exact @opensearch-2"} is {@code "exact"}). */
+  static String base(String scenario) {
+    int at = scenario.indexOf(" @");
+    return at < 0 ? scenario : scenario.substring(0, at);
+  }
+
+  /**
+   * Starts semcache on {@code backend} (for {@code opensearch-N}, a fresh N-node OpenSearch cluster with the
+   * k-NN plugin on loopback, one replica from 2 nodes up), preloads it, runs its scenarios; returns the
+   * preload's seconds. Rows of a backend other than embedded are named {@code "SCENARIO @BACKEND"}.
+   */
+  private static double runSemcache(Options o, String backend, LoadClient client, LoadPrompts prompts, List<Row> rows,
       Map<String, Double> tokens) throws IOException {
     Path dir = Files.createTempDirectory("semcache-load");
+    String suffix = backend.equals("embedded") ? "" : " @" + backend;
+    TestCluster cluster = null;
     // The same config as './semcache serve' (SEMCACHE_* variables and SEMCACHE_CONFIG apply, so a
     // deployment's settings can be measured), on a free loopback port and a fresh folder, without keys.
     Map<String, Object> flags = new java.util.HashMap<>();
     flags.put("host", "127.0.0.1");
     flags.put("port", 0);
     flags.put("data_dir", dir.toString());
+    if (!backend.equals("embedded")) {
+      int nodes = Integer.parseInt(backend.substring("opensearch-".length()));
+      System.err.printf("load: starting a %d-node OpenSearch cluster for %s%n", nodes, backend);
+      cluster = TestCluster.start(nodes, dir.resolve("cluster"), TestCluster.BENCH_JVM);
+      flags.put("storage.backend", "opensearch");
+      flags.put("storage.opensearch.hosts", cluster.hosts());
+      flags.put("storage.opensearch.replicas", nodes > 1 ? 1 : 0);
+    }
     ServerConfig loaded = ConfigLoader.load(null, System.getenv(), flags);
     ServerConfig config = new ServerConfig(loaded.host(), loaded.port(), loaded.dataDir(), loaded.model(), loaded.http(),
         loaded.embedding(), loaded.storage(), loaded.audits(), loaded.namespaceDefaults(), java.util.List.of());
-    try (SemcacheServer server = SemcacheServer.start(config, InstantSource.system(), null)) {
+    try (TestCluster clusterInUse = cluster; SemcacheServer server = SemcacheServer.start(config, InstantSource.system(), null)) {
       server.awaitReady(Duration.ofMinutes(5));
       int port = server.port();
-      System.err.printf("load: semcache ready on port %d (data in %s); storing %d entries%n", port, dir,
+      System.err.printf("load: semcache ready on port %d (%s, data in %s); storing %d entries%n", port, backend, dir,
           prompts.entries());
       AtomicLong preloaded = new AtomicLong();
       LoadClient.Result preload = client.finite("preload", port, PRELOAD_CONNECTIONS, () -> {
@@ -303,8 +355,7 @@ final class LoadGenerator {
           default -> throw new IllegalStateException(scenario);
         };
         for (int c : o.connections()) {
-          rows.add(new Row(scenario, client.timed(scenario, port, c, source, o.warmupS(), o.durationS()),
-              tokens.getOrDefault(scenario, Double.NaN)));
+          rows.add(timedRow(client, scenario + suffix, "semcache-", port, c, source, o, tokens));
         }
       }
       return preload.seconds();
@@ -410,6 +461,14 @@ final class LoadGenerator {
           : r.result().perSecond() / floor.result().perSecond();
     }
 
+    /** Floor CPU per request over the scenario's: the share of the floor's capacity, from CPU, not req/s. */
+    private Double vsFloorCpu(String scenario, int c) {
+      Row r = find(scenario, c);
+      Row floor = find("floor", c);
+      return r == null || floor == null || Double.isNaN(r.cpuMicrosPerRequest()) || Double.isNaN(floor.cpuMicrosPerRequest())
+          ? null : floor.cpuMicrosPerRequest() / r.cpuMicrosPerRequest();
+    }
+
     private Double vsEmbed(String scenario, int c) {
       Row r = find(scenario, c);
       return r == null || !(embedTextsPerS > 0) ? null : r.result().perSecond() / embedTextsPerS;
@@ -423,18 +482,19 @@ final class LoadGenerator {
           fmt(o.durationS())));
       if (!rows.isEmpty()) {
         s.append("| scenario | connections | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors"
-            + " | exact hits | semantic hits | misses | tokens/prompt |\n");
-        s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            + " | exact hits | semantic hits | misses | tokens/prompt | server CPU µs/req |\n");
+        s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row row : rows) {
           LoadClient.Result r = row.result();
-          boolean lookups = !row.scenario().equals("store") && !row.scenario().equals("floor");
-          s.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s |%n",
+          boolean lookups = !base(row.scenario()).equals("store") && !base(row.scenario()).equals("floor");
+          s.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |%n",
               row.scenario(), r.connections(), r.perSecond(), ms(r.ms(50)), ms(r.ms(90)), ms(r.ms(99)),
               ms(r.ms(99.9)), ms(r.maxMs()), r.errors(),
               lookups ? pct(r.fraction("HIT-EXACT")) : "", lookups ? pct(r.fraction("HIT-SEMANTIC")) : "",
               lookups ? pct(r.fraction("MISS")) : "",
-              Double.isNaN(row.meanTokens()) || row.scenario().equals("exact") || row.scenario().equals("floor")
-                  ? "" : String.format(Locale.ROOT, "%.1f", row.meanTokens())));
+              Double.isNaN(row.meanTokens()) || base(row.scenario()).equals("exact") || base(row.scenario()).equals("floor")
+                  ? "" : String.format(Locale.ROOT, "%.1f", row.meanTokens()),
+              Double.isNaN(row.cpuMicrosPerRequest()) ? "" : String.format(Locale.ROOT, "%.1f", row.cpuMicrosPerRequest())));
         }
         s.append('\n');
       }
@@ -448,7 +508,7 @@ final class LoadGenerator {
       }
       for (Row row : rows) {
         LoadClient.Result r = row.result();
-        if (row.scenario().equals("semantic") && r.semanticChecked() > 0) {
+        if (base(row.scenario()).equals("semantic") && r.semanticChecked() > 0) {
           s.append(String.format(Locale.ROOT, "semantic at %d connections: %s of the answers were semantic hits,"
                   + " %s of those on the entry the prompt was altered from.%n", r.connections(),
               pct(r.fraction("HIT-SEMANTIC")), pct(r.semanticOnSource() / (double) r.semanticChecked())));
@@ -461,10 +521,12 @@ final class LoadGenerator {
       }
       boolean anyRatio = false;
       StringBuilder t = new StringBuilder();
-      t.append("\n| connections | exact ÷ floor (goal ≥ 0.5) | semantic ÷ raw embedding (goal ≥ 0.8)"
-          + " | miss ÷ raw embedding | store ÷ raw embedding |\n|---:|---:|---:|---:|---:|\n");
+      t.append("\n| connections | exact ÷ floor (goal ≥ 0.5) | exact ÷ floor by server CPU per request"
+          + " | semantic ÷ raw embedding (goal ≥ 0.8) | miss ÷ raw embedding | store ÷ raw embedding |\n"
+          + "|---:|---:|---:|---:|---:|---:|\n");
       for (int c : o.connections()) {
-        Double[] v = {vsFloor("exact", c), vsEmbed("semantic", c), vsEmbed("miss", c), vsEmbed("store", c)};
+        Double[] v = {vsFloor("exact", c), vsFloorCpu("exact", c), vsEmbed("semantic", c), vsEmbed("miss", c),
+            vsEmbed("store", c)};
         if (Arrays.stream(v).allMatch(x -> x == null)) {
           continue;
         }
@@ -499,6 +561,8 @@ final class LoadGenerator {
       opts.put("entries", o.entries());
       ArrayNode sc = opts.putArray("scenarios");
       o.scenarios().forEach(sc::add);
+      ArrayNode bk = opts.putArray("backends");
+      o.backends().forEach(bk::add);
       opts.put("client_threads", o.clientThreads());
       root.put("model", model);
       if (embedTextsPerS > 0) {
@@ -515,7 +579,7 @@ final class LoadGenerator {
       for (Row row : rows) {
         LoadClient.Result r = row.result();
         ObjectNode n = runs.addObject();
-        n.put("target", row.scenario().equals("floor") ? "floor" : "semcache");
+        n.put("target", base(row.scenario()).equals("floor") ? "floor" : "semcache");
         n.put("scenario", row.scenario());
         n.put("connections", r.connections());
         n.put("seconds", r.seconds());
@@ -527,19 +591,22 @@ final class LoadGenerator {
         n.put("p999_ms", round(r.ms(99.9)));
         n.put("max_ms", round(r.maxMs()));
         n.put("errors", r.errors());
+        if (!Double.isNaN(row.cpuMicrosPerRequest())) {
+          n.put("server_cpu_us_per_request", round(row.cpuMicrosPerRequest()));
+        }
         ObjectNode st = n.putObject("status_codes");
         r.statuses().forEach((k, v) -> st.put(String.valueOf(k), v));
         ObjectNode cs = n.putObject("x_cache_status");
         r.cacheStatus().forEach(cs::put);
         n.put("connection_errors", r.ioErrors());
         n.put("unanswered", r.unanswered());
-        if (!row.scenario().equals("store") && !row.scenario().equals("floor")) {
+        if (!base(row.scenario()).equals("store") && !base(row.scenario()).equals("floor")) {
           ObjectNode h = n.putObject("hit_fractions");
           h.put("exact", round(r.fraction("HIT-EXACT")));
           h.put("semantic", round(r.fraction("HIT-SEMANTIC")));
           h.put("miss", round(r.fraction("MISS")));
         }
-        if (row.scenario().equals("semantic") && r.semanticChecked() > 0) {
+        if (base(row.scenario()).equals("semantic") && r.semanticChecked() > 0) {
           n.put("semantic_hits_on_source_fraction", round(r.semanticOnSource() / (double) r.semanticChecked()));
         }
         if (!Double.isNaN(row.meanTokens())) {
@@ -550,6 +617,7 @@ final class LoadGenerator {
       for (int c : o.connections()) {
         ObjectNode n = ratios.addObject().put("connections", c);
         putRatio(n, "exact_vs_floor", vsFloor("exact", c));
+        putRatio(n, "exact_vs_floor_by_server_cpu", vsFloorCpu("exact", c));
         putRatio(n, "semantic_vs_raw_embedding", vsEmbed("semantic", c));
         putRatio(n, "miss_vs_raw_embedding", vsEmbed("miss", c));
         putRatio(n, "store_vs_raw_embedding", vsEmbed("store", c));

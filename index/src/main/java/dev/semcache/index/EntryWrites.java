@@ -290,19 +290,7 @@ final class EntryWrites {
   }
 
   private void requireUnitVector(float[] v) {
-    if (v == null || v.length != options.dimension()) {
-      throw new IllegalArgumentException("embedding must have " + options.dimension() + " dimensions; dimension="
-          + (v == null ? "null" : v.length));
-    }
-    double norm = 0;
-    for (float x : v) {
-      if (!Float.isFinite(x)) {
-        throw new IllegalArgumentException("embedding must hold finite numbers; found " + x);
-      }
-      norm += (double) x * x;
-    }
-    if (Math.abs(norm - 1) > 1e-3) {
-      throw new IllegalArgumentException("embedding must be unit length; squared norm=" + norm);
-    }
+    UnitVectors.require(v, options.dimension());
   }
+
 }

@@ -29,6 +29,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param cacheNonText proxy mode: whether a request whose last user turn has non-text parts (images,
  *     audio, files) is cached exactly (the whole turn in the fingerprint, no semantic match); off by
  *     default: such requests pass through uncached
+ * @param decision how a lookup's nearest entry is judged: by the static threshold, or verified per entry
+ * @param maxFalseHitRate in {@code verified} mode, the bound δ on the probability that a served semantic
+ *     hit is wrong, above 0 and below 1; no lookup below {@code threshold - near_miss_audit_band} is
+ *     explored
  * @param maxPromptBytes the longest prompt, in UTF-8 bytes, that a lookup, store or invalidation may
  *     send; a longer one is refused before any work (prompts are held in memory while their lookup is
  *     remembered, so this bounds what one request can pin)
@@ -51,6 +55,8 @@ public record NamespaceConfig(
     @JsonProperty("fingerprint_window") int fingerprintWindow,
     @JsonProperty("cache_nondeterministic") boolean cacheNondeterministic,
     @JsonProperty("cache_non_text") boolean cacheNonText,
+    @JsonProperty("decision") DecisionMode decision,
+    @JsonProperty("max_false_hit_rate") double maxFalseHitRate,
     @JsonProperty("max_prompt_bytes") int maxPromptBytes,
     @JsonProperty("rate_limit_per_s") double rateLimitPerS,
     @JsonProperty("rate_burst") int rateBurst,
@@ -70,6 +76,7 @@ public record NamespaceConfig(
   public static final long MAX_TTL_LIMIT_S = 100L * 366 * 86_400;
   /** Every earlier message of a conversation is part of a chat request's fingerprint. */
   public static final int DEFAULT_FINGERPRINT_WINDOW = -1;
+  public static final double DEFAULT_MAX_FALSE_HIT_RATE = 0.02;
 
   @JsonCreator
   public NamespaceConfig {
@@ -121,6 +128,13 @@ public record NamespaceConfig(
       throw new IllegalArgumentException("fingerprint_window must be -1 (every earlier message), 0 or a positive count;"
           + " fingerprint_window=" + fingerprintWindow);
     }
+    if (decision == null) {
+      throw new IllegalArgumentException("decision must be 'static' or 'verified'; decision=null");
+    }
+    if (!(maxFalseHitRate > 0 && maxFalseHitRate < 1)) {
+      throw new IllegalArgumentException("max_false_hit_rate must be above 0 and below 1; max_false_hit_rate="
+          + maxFalseHitRate);
+    }
     if (promptOverflow == null) {
       throw new IllegalArgumentException("prompt_overflow must be 'reject' or 'truncate'; prompt_overflow=null");
     }
@@ -131,7 +145,16 @@ public record NamespaceConfig(
       double auditRate, double targetFalseHitRate, PromptOverflow promptOverflow, double answerThreshold,
       double nearMissAuditBand) {
     this(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand, DEFAULT_FINGERPRINT_WINDOW, false, false, DEFAULT_MAX_PROMPT_BYTES, 0, 0, 0);
+        answerThreshold, nearMissAuditBand, DEFAULT_FINGERPRINT_WINDOW, false, false);
+  }
+
+  /** The settings before verified decisions': those take their defaults (static). */
+  public NamespaceConfig(double threshold, long ttlSeconds, long maxTtlSeconds, long maxEntries, boolean slidingTtl,
+      double auditRate, double targetFalseHitRate, PromptOverflow promptOverflow, double answerThreshold,
+      double nearMissAuditBand, int fingerprintWindow, boolean cacheNondeterministic, boolean cacheNonText) {
+    this(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
+        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, DecisionMode.STATIC,
+        DEFAULT_MAX_FALSE_HIT_RATE, DEFAULT_MAX_PROMPT_BYTES, 0, 0, 0);
   }
 
   /** The settings a namespace starts with. */
@@ -159,38 +182,41 @@ public record NamespaceConfig(
 
   public NamespaceConfig withThreshold(double t) {
     return new NamespaceConfig(t, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText,
+        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
+        maxFalseHitRate,
         maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withAudits(double rate, double answerT, double band) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, rate, targetFalseHitRate,
-        promptOverflow, answerT, band, fingerprintWindow, cacheNondeterministic, cacheNonText,
+        promptOverflow, answerT, band, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
+        maxFalseHitRate,
         maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withMaxEntries(long n) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, n, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText,
+        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
+        maxFalseHitRate,
         maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withTtl(long ttl, long maxTtl, boolean sliding) {
     return new NamespaceConfig(threshold, ttl, maxTtl, maxEntries, sliding, auditRate, targetFalseHitRate, promptOverflow,
-        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, maxPromptBytes,
-        rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
+        answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
+        maxFalseHitRate, maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withMaxPromptBytes(int bytes) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
-        promptOverflow, answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, bytes,
-        rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
+        promptOverflow, answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
+        maxFalseHitRate, bytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withQuotas(double ratePerS, int burst, int maxEmbeddings) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
-        promptOverflow, answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText,
-        maxPromptBytes, ratePerS, burst, maxEmbeddings);
+        promptOverflow, answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
+        maxFalseHitRate, maxPromptBytes, ratePerS, burst, maxEmbeddings);
   }
 
   /**
@@ -216,7 +242,14 @@ public record NamespaceConfig(
   /** Proxy mode's settings changed. */
   public NamespaceConfig withProxy(int window, boolean nondeterministic, boolean nonText) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
-        promptOverflow, answerThreshold, nearMissAuditBand, window, nondeterministic, nonText, maxPromptBytes,
-        rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
+        promptOverflow, answerThreshold, nearMissAuditBand, window, nondeterministic, nonText, decision, maxFalseHitRate,
+        maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
+  }
+
+  /** The decision mode and its bound changed. */
+  public NamespaceConfig withDecision(DecisionMode mode, double maxFalse) {
+    return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
+        promptOverflow, answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, mode,
+        maxFalse, maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 }

@@ -12,12 +12,14 @@ import java.io.IOException;
  * and unknown formats are refused.
  *
  * <p>Formats: 1, the settings up to {@code near_miss_audit_band}; 2 (written now) adds proxy mode's
- * {@code fingerprint_window}, {@code cache_nondeterministic} and {@code cache_non_text}. A format 1
- * record reads as format 2 with those at their defaults. A build that reads only format 1 refuses a
- * format 2 record by its number instead of misreading it.
+ * {@code fingerprint_window}, {@code cache_nondeterministic} and {@code cache_non_text}; 3 (written now)
+ * adds verified decisions' {@code decision} and {@code max_false_hit_rate}. An older record reads as
+ * format 3 with the settings it lacks at their defaults (a {@code static} namespace, which is what it
+ * was). A build that reads only older formats refuses a newer record by its number instead of
+ * misreading it.
  */
-final class NamespaceConfigCodec {
-  static final int FORMAT = 2;
+public final class NamespaceConfigCodec {
+  public static final int FORMAT = 3;
   /** The oldest format this build still reads. */
   static final int OLDEST_FORMAT = 1;
   private static final ObjectMapper JSON = new ObjectMapper()
@@ -25,7 +27,7 @@ final class NamespaceConfigCodec {
 
   private NamespaceConfigCodec() {}
 
-  static byte[] encode(NamespaceConfig config) {
+  public static byte[] encode(NamespaceConfig config) {
     ObjectNode node = JSON.valueToTree(config);
     ObjectNode out = JSON.createObjectNode().put("format", FORMAT);
     out.setAll(node);
@@ -36,7 +38,7 @@ final class NamespaceConfigCodec {
     }
   }
 
-  static NamespaceConfig decode(String namespace, byte[] value) {
+  public static NamespaceConfig decode(String namespace, byte[] value) {
     try {
       ObjectNode node = (ObjectNode) JSON.readTree(value);
       JsonNode format = node.remove("format");

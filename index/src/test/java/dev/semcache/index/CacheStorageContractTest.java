@@ -402,6 +402,26 @@ public abstract class CacheStorageContractTest {
     assertThat(storage.namespaces()).containsExactly("billing", "faq");
   }
 
+  /** Namespaces created at once from many threads (first stores on many nodes): one config wins, no error. */
+  @Test
+  void concurrentCreatesOfANamespaceAgreeOnOneConfig() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<NamespaceConfig>> made = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        NamespaceConfig c = NamespaceConfig.defaults().withMaxEntries(t + 1);
+        made.add(pool.submit(() -> storage.createConfigIfAbsent("faq", c)));
+      }
+      NamespaceConfig stored = storage.storedConfig("faq").orElseThrow();
+      for (Future<NamespaceConfig> f : made) {
+        assertThat(f.get()).isEqualTo(stored);
+      }
+    } finally {
+      pool.shutdown();
+    }
+    assertThat(storage.namespaces()).containsExactly("faq");
+  }
+
   // ---------------------------------------------------------------- analytics records
 
   @Test

@@ -43,9 +43,10 @@ class RocksEntryStoreTest extends EntryStoreContractTest {
   void namespaceConfigMissingNewerSettingsTakesDefaults() {
     NamespaceConfig c = NamespaceConfigCodec.decode("faq", "{\"format\":1,\"threshold\":0.8}".getBytes());
     assertThat(c).isEqualTo(NamespaceConfig.defaults().withThreshold(0.8));
-    assertThatThrownBy(() -> NamespaceConfigCodec.decode("faq", "{\"format\":3}".getBytes()))
+    assertThat(c.decision()).isEqualTo(DecisionMode.STATIC);
+    assertThatThrownBy(() -> NamespaceConfigCodec.decode("faq", "{\"format\":4}".getBytes()))
         .isInstanceOf(CorruptEntryException.class)
-        .hasMessage("config of namespace faq has format 3; this build reads formats 1 to 2");
+        .hasMessage("config of namespace faq has format 4; this build reads formats 1 to 3");
   }
 
   /** A format 1 record (written before proxy mode) reads with proxy mode's settings at their defaults. */
@@ -61,7 +62,22 @@ class RocksEntryStoreTest extends EntryStoreContractTest {
     assertThat(old.cacheNonText()).isFalse();
     NamespaceConfig changed = old.withProxy(4, true, true);
     String encoded = new String(NamespaceConfigCodec.encode(changed));
-    assertThat(encoded).contains("\"format\":2").contains("\"fingerprint_window\":4");
+    assertThat(encoded).contains("\"format\":3").contains("\"fingerprint_window\":4");
     assertThat(NamespaceConfigCodec.decode("faq", encoded.getBytes())).isEqualTo(changed);
+  }
+
+  /** Format 3 carries the decision mode; format 2 (before it) reads as a static namespace. */
+  @Test
+  void namespaceConfigFormat3CarriesTheDecisionMode() {
+    NamespaceConfig verified = NamespaceConfig.defaults().withDecision(DecisionMode.VERIFIED, 0.05);
+    byte[] stored = NamespaceConfigCodec.encode(verified);
+    assertThat(new String(stored)).startsWith("{\"format\":3,").contains("\"decision\":\"verified\"");
+    assertThat(NamespaceConfigCodec.decode("faq", stored)).isEqualTo(verified);
+    NamespaceConfig v2 = NamespaceConfigCodec.decode("faq", "{\"format\":2,\"fingerprint_window\":3}".getBytes());
+    assertThat(v2.decision()).isEqualTo(DecisionMode.STATIC);
+    assertThat(v2.maxFalseHitRate()).isEqualTo(NamespaceConfig.DEFAULT_MAX_FALSE_HIT_RATE);
+    assertThatThrownBy(() -> NamespaceConfigCodec.decode("faq", "{\"format\":3,\"decision\":\"dynamic\"}".getBytes()))
+        .isInstanceOf(CorruptEntryException.class)
+        .hasMessageContaining("decision must be 'static' or 'verified'; decision='dynamic'");
   }
 }

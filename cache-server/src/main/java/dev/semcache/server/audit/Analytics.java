@@ -40,8 +40,16 @@ import org.slf4j.LoggerFactory;
  * <h2>Durability</h2>
  * Each verdict is written through the write-ahead log before it is acknowledged (key {@code
  * audit/NAMESPACE/LOOKUP_ID}, or {@code feedback/...}); verdict counts are rebuilt from these records
- * on start. Lookup statistics are written every second and on close ({@code stats/NAMESPACE}): a
- * process crash loses at most a second of lookup counts, never a verdict. Remembered lookups (for
+ * on start. Lookup statistics are written every second and on close: a process crash loses at most a
+ * second of lookup counts, never a verdict.
+ *
+ * <h2>Several nodes</h2>
+ * Nodes that share a clustered storage each count their own lookups and write them under a key of
+ * their own ({@code stats/NAMESPACE/NODE_ID}, {@link CacheStorage#nodeId}), so that no node overwrites
+ * another's increments; the answers ({@link #totals}) add up every node's record, re-read every {@link
+ * #RELOAD_INTERVAL}, and verdict counts are rebuilt from the verdict records every {@link
+ * #VERDICT_RELOAD_INTERVAL}. An embedded storage has one node ({@code local}); its statistics written by
+ * an older build under {@code stats/NAMESPACE} are read and moved to the new key on the first flush. Remembered lookups (for
  * audits and feedback) live in memory for the audit window; an audit of a lookup from before a restart
  * is refused as expired.
  */
@@ -79,6 +87,13 @@ public final class Analytics implements AutoCloseable {
     }
   }
 
+  /** How often a node of a cluster re-reads the statistics the other nodes wrote. */
+  static final Duration RELOAD_INTERVAL = Duration.ofSeconds(5);
+  /** How often a node of a cluster rebuilds its verdict counts from every node's verdict records. */
+  static final Duration VERDICT_RELOAD_INTERVAL = Duration.ofSeconds(60);
+  /** The node id of an embedded storage, the only node of its data. */
+  static final String LOCAL = "local";
+
   /** How often verdicts older than the retention are removed. */
   static final Duration RETENTION_SWEEP_INTERVAL = Duration.ofHours(1);
 
@@ -87,16 +102,22 @@ public final class Analytics implements AutoCloseable {
   private final Settings settings;
   private final AnswerSimilarity answers;
   private final long startedAtMillis;
+  /** This node's statistics, by namespace: what its lookups count and what it writes. */
   private final Map<String, NamespaceStats> stats = new ConcurrentHashMap<>();
-  private final Map<String, AuditCounts> counts = new ConcurrentHashMap<>();
+  /** The other nodes' statistics added up, by namespace, as of the last re-read. */
+  private volatile Map<String, NamespaceStats> others = Map.of();
+  /** Records under the key of an older build, removed by the first flush that rewrites them. */
+  private final java.util.Set<String> legacyKeys = ConcurrentHashMap.newKeySet();
+  private final String nodeId;
+  private volatile Map<String, AuditCounts> counts = new ConcurrentHashMap<>();
   private final RecentLookups remembered;
   private final SplittableRandom seeded;
   private final ScheduledExecutorService flusher;
   private volatile java.util.function.Consumer<AuditRecord> recorded = r -> { };
 
-  /** Calls {@code listener} with every verdict once it is recorded (for metrics). */
-  public void onRecorded(java.util.function.Consumer<AuditRecord> listener) {
-    this.recorded = listener;
+  /** Calls {@code listener} (too) with every verdict once it is recorded (for metrics, for verified namespaces). */
+  public synchronized void onRecorded(java.util.function.Consumer<AuditRecord> listener) {
+    this.recorded = this.recorded.andThen(listener);
   }
 
   public Analytics(CacheStorage storage, InstantSource clock, Settings settings, AnswerSimilarity answers) {
@@ -104,6 +125,7 @@ public final class Analytics implements AutoCloseable {
     this.clock = clock;
     this.settings = settings;
     this.answers = answers;
+    this.nodeId = storage.nodeId();
     this.startedAtMillis = clock.millis();
     this.remembered = new RecentLookups(settings.rememberedLookups(), settings.window().toMillis(),
         settings.rememberedBytes(), settings.namespaceShare());
@@ -128,6 +150,81 @@ public final class Analytics implements AutoCloseable {
         LOG.error("removing old audit verdicts failed; will retry in {}", RETENTION_SWEEP_INTERVAL, e);
       }
     }, 0, RETENTION_SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    if (!LOCAL.equals(nodeId)) {
+      flusher.scheduleWithFixedDelay(() -> {
+        try {
+          reloadOthers();
+        } catch (RuntimeException e) {
+          LOG.warn("re-reading the other nodes' statistics failed ({}); will retry in {}", e.getMessage(), RELOAD_INTERVAL);
+        }
+      }, RELOAD_INTERVAL.toMillis(), RELOAD_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+      flusher.scheduleWithFixedDelay(() -> {
+        try {
+          reloadVerdictCounts();
+        } catch (RuntimeException e) {
+          LOG.warn("re-reading the verdict records failed ({}); will retry in {}", e.getMessage(),
+              VERDICT_RELOAD_INTERVAL);
+        }
+      }, VERDICT_RELOAD_INTERVAL.toMillis(), VERDICT_RELOAD_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** The node a statistics key belongs to: {@code stats/NS/NODE}, or {@code stats/NS} of an older build. */
+  private record StatsKey(String namespace, String node) {
+    static StatsKey parse(String key) {
+      String rest = key.substring("stats/".length());
+      int slash = rest.indexOf('/');
+      return slash < 0 ? new StatsKey(rest, null) : new StatsKey(rest.substring(0, slash), rest.substring(slash + 1));
+    }
+  }
+
+  private NamespaceStats decodeStats(String ns, byte[] value) {
+    try {
+      return NamespaceStats.fromStored(ns, JSON.readValue(value, NamespaceStats.Stored.class));
+    } catch (IOException e) {
+      throw new IllegalStateException("statistics of namespace " + ns + " are not readable: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether a statistics record is this node's own (an older build's record is the embedded node's). */
+  private boolean own(StatsKey k) {
+    return k.node() == null ? LOCAL.equals(nodeId) : k.node().equals(nodeId);
+  }
+
+  /** Re-reads the statistics of every other node, added up by namespace. */
+  public void reloadOthers() {
+    Map<String, java.util.List<NamespaceStats>> parts = new HashMap<>();
+    storage.forEachRecord("stats/", (key, value) -> {
+      StatsKey k = StatsKey.parse(key);
+      if (!own(k)) {
+        parts.computeIfAbsent(k.namespace(), x -> new java.util.ArrayList<>()).add(decodeStats(k.namespace(), value));
+      }
+    });
+    Map<String, NamespaceStats> summed = new HashMap<>();
+    parts.forEach((ns, list) -> summed.put(ns, NamespaceStats.sum(ns, list)));
+    others = Map.copyOf(summed);
+  }
+
+  /** Rebuilds the verdict counts from the verdict records of every node. */
+  public void reloadVerdictCounts() {
+    Map<String, AuditCounts> fresh = new ConcurrentHashMap<>();
+    for (String prefix : new String[] {"audit/", "feedback/"}) {
+      storage.forEachRecord(prefix, (key, value) -> {
+        AuditRecord r = decode(key, value);
+        fresh.computeIfAbsent(r.namespace(), ns -> new AuditCounts()).add(r);
+      });
+    }
+    counts = fresh;
+  }
+
+  /**
+   * The statistics of a namespace as answers show them: this node's added to every other node's (as of
+   * the last re-read). The lookup path counts into {@link #stats}, this node's own.
+   */
+  public NamespaceStats totals(String namespace) {
+    NamespaceStats mine = stats(namespace);
+    NamespaceStats theirs = others.get(namespace);
+    return theirs == null ? mine : NamespaceStats.sum(namespace, java.util.List.of(mine, theirs));
   }
 
   /**
@@ -166,15 +263,26 @@ public final class Analytics implements AutoCloseable {
   private void load() {
     long t0 = System.nanoTime();
     int[] n = new int[2];
+    Map<String, java.util.List<NamespaceStats>> mine = new HashMap<>();
+    Map<String, java.util.List<NamespaceStats>> theirs = new HashMap<>();
     storage.forEachRecord("stats/", (key, value) -> {
-      String ns = key.substring("stats/".length());
-      try {
-        stats.put(ns, NamespaceStats.fromStored(ns, JSON.readValue(value, NamespaceStats.Stored.class)));
-        n[0]++;
-      } catch (IOException e) {
-        throw new IllegalStateException("statistics of namespace " + ns + " are not readable: " + e.getMessage(), e);
+      StatsKey k = StatsKey.parse(key);
+      (own(k) ? mine : theirs).computeIfAbsent(k.namespace(), x -> new java.util.ArrayList<>())
+          .add(decodeStats(k.namespace(), value));
+      if (own(k) && k.node() == null) {
+        legacyKeys.add(key);
+        stats(k.namespace()).dirty = true;
       }
+      n[0]++;
     });
+    mine.forEach((ns, list) -> {
+      NamespaceStats s = NamespaceStats.sum(ns, list);
+      s.dirty = legacyKeys.contains("stats/" + ns);
+      stats.put(ns, s);
+    });
+    Map<String, NamespaceStats> summed = new HashMap<>();
+    theirs.forEach((ns, list) -> summed.put(ns, NamespaceStats.sum(ns, list)));
+    others = Map.copyOf(summed);
     for (String prefix : new String[] {"audit/", "feedback/"}) {
       storage.forEachRecord(prefix, (key, value) -> {
         AuditRecord r = decode(key, value);
@@ -204,13 +312,42 @@ public final class Analytics implements AutoCloseable {
   // ------------------------------------------------------------------ lookup ids
 
   private static final java.util.HexFormat HEX = java.util.HexFormat.of();
-  private static final ThreadLocal<java.security.SecureRandom> ID_RANDOM = ThreadLocal.withInitial(() -> {
-    try {
-      return java.security.SecureRandom.getInstance("DRBG");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      return new java.security.SecureRandom();
+  /**
+   * Random bytes for lookup ids, drawn from a per-thread DRBG a block at a time: one DRBG call per id
+   * cost more than the rest of an exact hit's id (20 of 348 event-loop samples under load, JFR,
+   * bench/README.md); a block serves {@code RANDOM_BLOCK / 10} ids with the same unguessable bits.
+   */
+  private static final int RANDOM_BLOCK = 1000;
+  private static final ThreadLocal<RandomBlock> ID_RANDOM = ThreadLocal.withInitial(RandomBlock::new);
+
+  private static final class RandomBlock {
+    private final java.security.SecureRandom random;
+    private final byte[] bytes = new byte[RANDOM_BLOCK];
+    private int used = RANDOM_BLOCK;
+
+    RandomBlock() {
+      java.security.SecureRandom r;
+      try {
+        r = java.security.SecureRandom.getInstance("DRBG");
+      } catch (java.security.NoSuchAlgorithmException e) {
+        r = new java.security.SecureRandom();
+      }
+      random = r;
     }
-  });
+
+    /** The offset in {@link #bytes} of {@code n} fresh random bytes, never handed out before. */
+    int take(int n) {
+      if (used + n > bytes.length) {
+        random.nextBytes(bytes);
+        used = 0;
+      }
+      int at = used;
+      used += n;
+      return at;
+    }
+  }
+
+  private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
 
   /**
    * A new lookup id: {@code l}, the lookup's time in milliseconds (12 hex digits), and 80 random bits
@@ -218,9 +355,20 @@ public final class Analytics implements AutoCloseable {
    * rather than "unknown"; the random part keeps ids unguessable.
    */
   public static String newLookupId(long nowMillis) {
-    byte[] bits = new byte[10];
-    ID_RANDOM.get().nextBytes(bits);
-    return "l" + HEX.toHexDigits(nowMillis).substring(4) + HEX.formatHex(bits);
+    char[] id = new char[33];
+    id[0] = 'l';
+    for (int i = 12; i >= 1; i--) {
+      id[i] = HEX_DIGITS[(int) (nowMillis & 0xf)];
+      nowMillis >>>= 4;
+    }
+    RandomBlock block = ID_RANDOM.get();
+    int at = block.take(10);
+    for (int i = 0; i < 10; i++) {
+      int b = block.bytes[at + i];
+      id[13 + 2 * i] = HEX_DIGITS[(b >> 4) & 0xf];
+      id[14 + 2 * i] = HEX_DIGITS[b & 0xf];
+    }
+    return new String(id);
   }
 
   /** The time encoded in a lookup id. */
@@ -264,6 +412,15 @@ public final class Analytics implements AutoCloseable {
    */
   public boolean semanticLookup(String namespace, NamespaceConfig config, String lookupId, double threshold,
       String prompt, Entry nearest, double similarity, boolean hit) {
+    return semanticLookup(namespace, config, lookupId, threshold, prompt, nearest, similarity, hit, false);
+  }
+
+  /**
+   * As above; {@code explore} (a miss of a verified namespace that asks for a verdict on its nearest
+   * entry) is always sampled, and is audited like a near miss.
+   */
+  public boolean semanticLookup(String namespace, NamespaceConfig config, String lookupId, double threshold,
+      String prompt, Entry nearest, double similarity, boolean hit, boolean explore) {
     long now = clock.millis();
     NamespaceStats s = stats(namespace);
     s.lookups.increment();
@@ -278,7 +435,7 @@ public final class Analytics implements AutoCloseable {
       s.lowerAuditFloor(threshold - config.nearMissAuditBand());
     }
     boolean nearMiss = !hit && nearest != null && similarity >= threshold - config.nearMissAuditBand();
-    boolean sampled = (hit || nearMiss) && rate > 0 && draw() < rate;
+    boolean sampled = explore || (hit || nearMiss) && rate > 0 && draw() < rate;
     if (hit || sampled) {
       ServedLookup kept = remembered.put(new ServedLookup(namespace, lookupId,
           hit ? ServedLookup.SEMANTIC : ServedLookup.NEAR_MISS, similarity, threshold, prompt, nearest.prompt(),
@@ -449,7 +606,7 @@ public final class Analytics implements AutoCloseable {
 
   /** The what-if curve of a namespace. */
   public ThresholdCurve.Result analysis(String namespace, NamespaceConfig config) {
-    NamespaceStats s = stats(namespace);
+    NamespaceStats s = totals(namespace);
     AuditCounts c = counts(namespace);
     return ThresholdCurve.compute(s.lookups(), s.exactHits(), s.nearestHistogram(), c.correctHistogram(),
         c.falseHistogram(), s.auditFloor(), config.targetFalseHitRate());
@@ -465,9 +622,11 @@ public final class Analytics implements AutoCloseable {
     return remembered.bytes(namespace);
   }
 
-  /** Namespaces with statistics. */
+  /** Namespaces with statistics, on this node or another. */
   public java.util.Set<String> namespaces() {
-    return stats.keySet();
+    java.util.Set<String> all = new java.util.TreeSet<>(stats.keySet());
+    all.addAll(others.keySet());
+    return all;
   }
 
   // ------------------------------------------------------------------ persistence
@@ -480,7 +639,10 @@ public final class Analytics implements AutoCloseable {
       if (s.dirty) {
         s.dirty = false;
         try {
-          batch.put("stats/" + e.getKey(), JSON.writeValueAsBytes(s.toStored()));
+          batch.put("stats/" + e.getKey() + "/" + nodeId, JSON.writeValueAsBytes(s.toStored()));
+          if (legacyKeys.contains("stats/" + e.getKey())) {
+            batch.put("stats/" + e.getKey(), null); // moved to this node's key, in the same atomic write
+          }
         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
           throw new IllegalStateException(ex);
         }
@@ -488,9 +650,10 @@ public final class Analytics implements AutoCloseable {
     }
     try {
       storage.putRecords(batch);
+      legacyKeys.removeAll(batch.keySet());
     } catch (RuntimeException ex) {
       for (String key : batch.keySet()) {
-        stats.get(key.substring("stats/".length())).dirty = true;
+        stats.get(StatsKey.parse(key).namespace()).dirty = true;
       }
       throw ex;
     }

@@ -184,6 +184,60 @@ public final class NamespaceStats {
         Double.isNaN(floor) ? null : floor, hits.counts(), missed.counts(), minutes);
   }
 
+  /**
+   * The statistics of several nodes added up: counts, histograms and per-minute series summed, the
+   * earliest start and the lowest audit floor. Each node writes its own record (see {@code Analytics}),
+   * so that no node overwrites another's increments; answers show the sum.
+   */
+  static NamespaceStats sum(String namespace, List<NamespaceStats> parts) {
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    long since = Long.MAX_VALUE;
+    long lookups = 0;
+    long exact = 0;
+    long semantic = 0;
+    long misses = 0;
+    long stores = 0;
+    long sampled = 0;
+    Double floor = null;
+    long[] hits = null;
+    long[] missed = null;
+    java.util.TreeMap<Long, long[]> minutes = new java.util.TreeMap<>();
+    for (NamespaceStats part : parts) {
+      Stored p = part.toStored();
+      since = Math.min(since, p.sinceMillis());
+      lookups += p.lookups();
+      exact += p.exactHits();
+      semantic += p.semanticHits();
+      misses += p.misses();
+      stores += p.stores();
+      sampled += p.sampled();
+      if (p.auditFloor() != null) {
+        floor = floor == null ? p.auditFloor() : Math.min(floor, p.auditFloor());
+      }
+      hits = add(hits, p.hits());
+      missed = add(missed, p.missesNearest());
+      for (long[] m : p.minutes()) {
+        long[] sum = minutes.computeIfAbsent(m[0], k -> new long[] {k, 0, 0});
+        sum[1] += m[1];
+        sum[2] += m[2];
+      }
+    }
+    return fromStored(namespace, new Stored(Stored.FORMAT, since, lookups, exact, semantic, misses, stores, sampled,
+        floor, hits, missed, new ArrayList<>(minutes.values())));
+  }
+
+  private static long[] add(long[] sum, long[] more) {
+    if (sum == null) {
+      return more.clone();
+    }
+    for (int i = 0; i < Math.min(sum.length, more.length); i++) {
+      sum[i] += more[i];
+    }
+    return sum;
+  }
+
   static NamespaceStats fromStored(String namespace, Stored s) {
     if (s.format() != Stored.FORMAT) {
       throw new IllegalStateException("statistics of namespace " + namespace + " have format " + s.format()

@@ -22,7 +22,9 @@ public record LookupResult(Kind kind, Entry entry, float similarity, double thre
   public enum Kind {
     EXACT("HIT-EXACT"),
     SEMANTIC("HIT-SEMANTIC"),
-    MISS("MISS");
+    MISS("MISS"),
+    /** A miss for the caller in a {@code verified} namespace, sampled for audit to teach the nearest entry. */
+    EXPLORE("EXPLORE");
 
     public final String header;
 
@@ -32,6 +34,6 @@ public record LookupResult(Kind kind, Entry entry, float similarity, double thre
   }
 
   public boolean hit() {
-    return kind != Kind.MISS;
+    return kind == Kind.EXACT || kind == Kind.SEMANTIC;
   }
 }

@@ -13,6 +13,8 @@ import dev.semcache.index.Scope;
 import dev.semcache.server.audit.Analytics;
 import dev.semcache.server.audit.AuditRecord;
 import dev.semcache.server.audit.Verdict;
+import dev.semcache.server.verify.Decision;
+import dev.semcache.server.verify.Verifier;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -57,6 +59,7 @@ public final class SemanticCache implements AutoCloseable {
   private final NamespaceConfig defaults;
   private final PendingLookups pending;
   private final Analytics analytics;
+  private final Verifier verifier;
 
   /**
    * What the misses waiting for their store may hold in memory.
@@ -85,6 +88,8 @@ public final class SemanticCache implements AutoCloseable {
     this.defaults = defaults;
     this.pending = new PendingLookups(memory.pendingBytes(), memory.namespaceShare(), PENDING_TTL, clockTicker(clock));
     this.analytics = new Analytics(storage, clock, auditSettings, this::answerSimilarity);
+    this.verifier = new Verifier(storage, analytics::counts, clock);
+    analytics.onRecorded(verifier::learn);
   }
 
   /** A cache that creates namespaces on first use with the built-in defaults; search runs where the embedding finished. */
@@ -172,16 +177,20 @@ public final class SemanticCache implements AutoCloseable {
       float similarity = nearest.isEmpty() ? Float.NaN : nearest.get(0).similarity();
       LookupResult.Kind kind;
       Entry hit = null;
-      if (!nearest.isEmpty() && similarity >= threshold) {
-        hit = storage.recordHit(nearest.get(0).entry());
+      Entry nearestEntry = nearest.isEmpty() ? null : nearest.get(0).entry();
+      // verified namespaces decide per entry, unless the lookup names its own threshold
+      Decision verified = nearestEntry != null && request.threshold() == null
+          && config.decision() == dev.semcache.index.DecisionMode.VERIFIED
+          ? verifier.decide(ns, config, nearestEntry, similarity) : null;
+      if (verified != null ? verified == Decision.HIT : !nearest.isEmpty() && similarity >= threshold) {
+        hit = storage.recordHit(nearestEntry);
         kind = LookupResult.Kind.SEMANTIC;
       } else {
         pending.remember(lookupId, ns, request.scope(), prompt, vector);
-        kind = LookupResult.Kind.MISS;
+        kind = verified == Decision.EXPLORE ? LookupResult.Kind.EXPLORE : LookupResult.Kind.MISS;
       }
-      Entry nearestEntry = nearest.isEmpty() ? null : nearest.get(0).entry();
       boolean audit = analytics.semanticLookup(ns, config, lookupId, threshold, prompt, hit != null ? hit : nearestEntry,
-          similarity, hit != null);
+          similarity, hit != null, kind == LookupResult.Kind.EXPLORE);
       long end = System.nanoTime();
       return new LookupResult(kind, hit, similarity, threshold, lookupId,
           new LookupTimings(exactNanos, searchStart - embedStart, end - searchStart), audit,
@@ -232,7 +241,12 @@ public final class SemanticCache implements AutoCloseable {
 
   /** Removes an entry of this namespace; false if there was none. */
   public boolean delete(String namespace, String id) {
-    return storage.delete(validNamespace(namespace), id);
+    String ns = validNamespace(namespace);
+    boolean removed = storage.delete(ns, id);
+    if (removed) {
+      verifier.forget(ns, id);
+    }
+    return removed;
   }
 
   /** Removes every entry of a namespace stored under a scope; returns how many. */
@@ -318,6 +332,11 @@ public final class SemanticCache implements AutoCloseable {
     return analytics.feedback(ns, lookupId, verdict, invalidate);
   }
 
+  /** What verified namespaces decide and learn. */
+  public Verifier verifier() {
+    return verifier;
+  }
+
   /** Statistics, audits and the what-if analysis. */
   public Analytics analytics() {
     return analytics;
@@ -332,6 +351,7 @@ public final class SemanticCache implements AutoCloseable {
   /** Writes the statistics; the storage is closed by its owner afterwards. */
   @Override
   public void close() {
+    verifier.close();
     analytics.close();
   }
 

@@ -9,14 +9,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "A semantic cache server for LLM traffic.",
-    subcommands = {ServeCommand.class, KeygenCommand.class, EmbedCommand.class, ModelsCommand.class, CalibrateCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, MigrateCommand.class, KeygenCommand.class, EmbedCommand.class, ModelsCommand.class, CalibrateCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
     System.exit(run(args));
   }
 
-  static int run(String... args) {
+  public static int run(String... args) {
     return new CommandLine(new Main()).execute(args);
   }
 

@@ -45,6 +45,14 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--model", description = "Embedding model (see 'semcache models'; default all-minilm-l6-v2-q).")
   String model;
 
+  @Option(names = "--storage-backend", paramLabel = "BACKEND",
+      description = "embedded (default: RocksDB and Lucene in --data-dir) or opensearch (a cluster: docs/cluster.md).")
+  String storageBackend;
+
+  @Option(names = "--opensearch-hosts", paramLabel = "URLS",
+      description = "OpenSearch nodes for --storage-backend opensearch, comma-separated (http://os1:9200,...).")
+  String opensearchHosts;
+
   @Option(names = "--upstream", paramLabel = "URL", description = "Proxy mode: base URL of the OpenAI-compatible API"
       + " that misses go to, e.g. https://api.openai.com/v1 (proxy.upstream; default: proxy mode off).")
   String upstream;
@@ -58,6 +66,8 @@ final class ServeCommand implements Callable<Integer> {
       flags.put("port", port);
       flags.put("data_dir", dataDir == null ? null : dataDir.toString());
       flags.put("model", model);
+      flags.put("storage.backend", storageBackend);
+      flags.put("storage.opensearch.hosts", opensearchHosts);
       flags.put("proxy.upstream", upstream);
       cfg = ConfigLoader.load(config, flags);
     } catch (ConfigException e) {

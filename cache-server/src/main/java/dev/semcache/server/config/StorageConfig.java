@@ -17,17 +17,31 @@ import java.util.Locale;
  * @param refreshMs the longest a stored entry waits before semantic lookups see it
  * @param commitS how often the index is made durable (the store's change log covers the rest)
  * @param sweepS how often expired entries are reclaimed
+ * @param backend {@code embedded} (RocksDB and Lucene in {@code data_dir}, the default) or {@code opensearch}
+ *     (an OpenSearch k-NN cluster shared by any number of semcache nodes: docs/cluster.md)
+ * @param opensearch the cluster, when {@code backend} is {@code opensearch}
  */
 public record StorageConfig(
+    @JsonProperty("backend") String backend,
     @JsonProperty("max_entries") long maxEntries,
     @JsonProperty("max_bytes") long maxBytes,
     @JsonProperty("sync_writes") boolean syncWrites,
     @JsonProperty("vector_format") String vectorFormat,
     @JsonProperty("refresh_ms") long refreshMs,
     @JsonProperty("commit_s") long commitS,
-    @JsonProperty("sweep_s") long sweepS) {
+    @JsonProperty("sweep_s") long sweepS,
+    @JsonProperty("opensearch") OpenSearchConfig opensearch) {
+
+  public static final String EMBEDDED = "embedded";
+  public static final String OPENSEARCH = "opensearch";
 
   public StorageConfig {
+    if (!EMBEDDED.equals(backend) && !OPENSEARCH.equals(backend)) {
+      throw new IllegalArgumentException("storage.backend must be embedded or opensearch; storage.backend=" + backend);
+    }
+    if (opensearch == null) {
+      throw new IllegalArgumentException("storage.opensearch must be an object, not null");
+    }
     HttpConfig.positive("storage.max_entries", maxEntries);
     HttpConfig.positive("storage.max_bytes", maxBytes);
     format(vectorFormat);
@@ -38,8 +52,14 @@ public record StorageConfig(
 
   public static StorageConfig defaults() {
     StorageOptions d = StorageOptions.defaults();
-    return new StorageConfig(d.maxEntries(), d.maxBytes(), d.syncWrites(), d.vectorFormat().name().toLowerCase(Locale.ROOT),
-        d.refreshInterval().toMillis(), d.commitInterval().toSeconds(), d.sweepInterval().toSeconds());
+    return new StorageConfig(EMBEDDED, d.maxEntries(), d.maxBytes(), d.syncWrites(), d.vectorFormat().name().toLowerCase(Locale.ROOT),
+        d.refreshInterval().toMillis(), d.commitInterval().toSeconds(), d.sweepInterval().toSeconds(),
+        OpenSearchConfig.defaults());
+  }
+
+  /** Whether the entries live in an OpenSearch cluster rather than in {@code data_dir}. */
+  public boolean clustered() {
+    return OPENSEARCH.equals(backend);
   }
 
   private static VectorFormat format(String f) {

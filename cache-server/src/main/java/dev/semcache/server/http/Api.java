@@ -25,6 +25,7 @@ import dev.semcache.server.http.ApiKeys.Principal;
 import dev.semcache.server.quota.ConcurrencyLimits;
 import dev.semcache.server.quota.RateLimits;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import dev.semcache.index.StorageUnavailableException;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Instant;
 import java.util.List;
@@ -49,14 +50,13 @@ final class Api {
   private static final Pattern ENTRY_ID = Pattern.compile("[0-9a-f]{32}");
   private static final Pattern LOOKUP_ID = Pattern.compile("l[0-9a-f]{32}");
 
-  private static final Set<String> LOOKUP_FIELDS = Set.of("namespace", "prompt", "scope", "threshold");
   private static final Set<String> STORE_FIELDS = Set.of("namespace", "prompt", "response", "scope", "ttl_s",
       "metadata", "lookup_id", "model_status");
   private static final Set<String> INVALIDATE_FIELDS = Set.of("namespace", "scope", "prompt", "min_similarity");
   private static final Set<String> NAMESPACE_FIELDS = Set.of("threshold", "ttl_s", "max_ttl_s", "max_entries",
       "sliding_ttl", "audit_rate", "target_false_hit_rate", "prompt_overflow", "answer_threshold", "near_miss_audit_band",
-      "fingerprint_window", "cache_nondeterministic", "cache_non_text", "max_prompt_bytes", "rate_limit_per_s",
-      "rate_burst", "max_concurrent_embeddings");
+      "fingerprint_window", "cache_nondeterministic", "cache_non_text", "decision", "max_false_hit_rate",
+      "max_prompt_bytes", "rate_limit_per_s", "rate_burst", "max_concurrent_embeddings");
   private static final Set<String> AUDIT_FIELDS = Set.of("namespace", "fresh_response", "verdict", "invalidate");
   private static final Set<String> FEEDBACK_FIELDS = Set.of("namespace", "lookup_id", "verdict", "invalidate");
   /** Minutes of hit-rate history in a stats answer. */
@@ -80,7 +80,7 @@ final class Api {
   CompletableFuture<ApiResponse> handle(HttpCall call, Route.Match match) {
     Principal who = keys.authenticate(call.header(HttpHeaderNames.AUTHORIZATION));
     return switch (match.route()) {
-      case LOOKUP -> lookup(prepareLookup(who, jsonBody(call)));
+      case LOOKUP -> lookup(prepareLookup(who, call));
       case STORE -> store(who, jsonBody(call));
       case ENTRY_GET -> done(getEntry(who, match));
       case ENTRY_DELETE -> done(deleteEntry(who, match));
@@ -107,19 +107,15 @@ final class Api {
     }
   }
 
-  private PreparedLookup prepareLookup(Principal who, JsonBody body) {
-    body.only(LOOKUP_FIELDS);
-    String ns = namespace(body.requiredString("namespace"));
-    ApiKeys.authorize(who, ns, Role.READ);
-    String prompt = body.requiredString("prompt");
-    Scope scope = scope(body);
-    ApiKeys.authorizeScope(who, scope);
-    Double threshold = body.optionalNumber("threshold").orElse(null);
+  private PreparedLookup prepareLookup(Principal who, HttpCall call) {
+    LookupRequest read = LookupCodec.read(jsonBytes(call), ns -> ApiKeys.authorize(who, ns, Role.READ));
+    ApiKeys.authorizeScope(who, read.scope());
+    String ns = read.namespace();
     // On an event loop only a config held in memory is read; otherwise the worker admits the namespace.
     var config = cache.cachedNamespaceConfig(ns);
     admit(who, ns, config.orElse(null));
-    return new PreparedLookup(new LookupRequest(ns, prompt, scope, threshold, who.role().includes(Role.WRITE)),
-        System.nanoTime(), -1, who, config.isPresent());
+    return new PreparedLookup(new LookupRequest(ns, read.prompt(), read.scope(), read.threshold(),
+        who.role().includes(Role.WRITE)), System.nanoTime(), -1, who, config.isPresent());
   }
 
   /**
@@ -129,7 +125,7 @@ final class Api {
    */
   Object lookupOnEventLoop(HttpCall call) {
     Principal who = keys.authenticate(call.header(HttpHeaderNames.AUTHORIZATION));
-    PreparedLookup p = prepareLookup(who, jsonBody(call));
+    PreparedLookup p = prepareLookup(who, call);
     SemanticCache.MemoryLookup m = cache.lookupWithoutIo(p.request()); // refusals: Dispatcher maps them
     return m.hit().isPresent() ? lookupAnswer(p, m.hit().get()) : p.withExactAbsent(m.exactAbsentNanos());
   }
@@ -207,55 +203,19 @@ final class Api {
 
   private ApiResponse lookupAnswer(PreparedLookup p, LookupResult r) {
     metrics.lookup(p.request().namespace(), r, System.nanoTime() - p.startNanos());
-    return new ApiResponse(HttpResponseStatus.OK, ApiResponse.JSON, lookupJson(r),
-        r.kind() == LookupResult.Kind.EXACT ? EXACT_HEADERS : r.hit() ? SEMANTIC_HEADERS : MISS_HEADERS);
+    return new ApiResponse(HttpResponseStatus.OK, ApiResponse.JSON, LookupCodec.write(r, cache.clock().millis()),
+        switch (r.kind()) {
+          case EXACT -> EXACT_HEADERS;
+          case SEMANTIC -> SEMANTIC_HEADERS;
+          case MISS -> MISS_HEADERS;
+          case EXPLORE -> EXPLORE_HEADERS;
+        });
   }
 
   private static final Map<String, String> EXACT_HEADERS = Map.of("X-Cache-Status", LookupResult.Kind.EXACT.header);
   private static final Map<String, String> SEMANTIC_HEADERS = Map.of("X-Cache-Status", LookupResult.Kind.SEMANTIC.header);
   private static final Map<String, String> MISS_HEADERS = Map.of("X-Cache-Status", LookupResult.Kind.MISS.header);
-
-  /** The lookup answer, written field by field with Jackson's generator: it is the hot path's output. */
-  private byte[] lookupJson(LookupResult r) {
-    var buffer = new java.io.ByteArrayOutputStream(256 + (r.hit() ? 2 * r.entry().response().length() : 0));
-    try (var g = JsonBody.MAPPER.getFactory().createGenerator(buffer)) {
-      g.writeStartObject();
-      g.writeBooleanField("hit", r.hit());
-      g.writeStringField("kind", r.kind() == LookupResult.Kind.EXACT ? "exact" : r.hit() ? "semantic" : "miss");
-      g.writeStringField("lookup_id", r.lookupId());
-      g.writeNumberField("threshold", r.threshold());
-      g.writeBooleanField("audit", r.audit());
-      if (r.hit()) {
-        Entry e = r.entry();
-        g.writeStringField("response", e.response());
-        g.writeNumberField("similarity", Math.min(1f, r.similarity())); // float rounding can give 1.0000001
-        g.writeStringField("matched_prompt", e.prompt());
-        g.writeStringField("entry_id", e.id());
-        g.writeNumberField("age_s", Math.max(0, (cache.clock().millis() - e.createdAtMillis()) / 1000));
-        g.writeStringField("expires_at", Instant.ofEpochMilli(e.expiresAtMillis()).toString());
-        if (!e.metadata().isEmpty()) {
-          g.writeObjectFieldStart("metadata");
-          for (var m : e.metadata().entrySet()) {
-            g.writeStringField(m.getKey(), m.getValue());
-          }
-          g.writeEndObject();
-        }
-      } else if (Float.isNaN(r.similarity())) {
-        g.writeNullField("nearest_similarity");
-      } else {
-        g.writeNumberField("nearest_similarity", Math.min(1f, r.similarity()));
-        if (r.nearest() != null) {
-          g.writeStringField("nearest_entry_id", r.nearest().id());
-          g.writeStringField("nearest_prompt", r.nearest().prompt());
-          g.writeStringField("nearest_response", r.nearest().response());
-        }
-      }
-      g.writeEndObject();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    return buffer.toByteArray();
-  }
+  private static final Map<String, String> EXPLORE_HEADERS = Map.of("X-Cache-Status", LookupResult.Kind.EXPLORE.header);
 
   private CompletableFuture<ApiResponse> store(Principal who, JsonBody body) {
     body.only(STORE_FIELDS);
@@ -414,7 +374,7 @@ final class Api {
   private ApiResponse stats(Principal who, String name) {
     String ns = existingNamespace(who, name);
     NamespaceConfig config = cache.namespaceConfig(ns);
-    NamespaceStats st = cache.analytics().stats(ns);
+    NamespaceStats st = cache.analytics().totals(ns);
     AuditCounts c = cache.analytics().counts(ns);
     ObjectNode out = JsonBody.MAPPER.createObjectNode();
     out.put("namespace", ns);
@@ -475,7 +435,7 @@ final class Api {
     String ns = existingNamespace(who, name);
     NamespaceConfig config = cache.namespaceConfig(ns);
     ThresholdCurve.Result r = cache.analytics().analysis(ns, config);
-    NamespaceStats st = cache.analytics().stats(ns);
+    NamespaceStats st = cache.analytics().totals(ns);
     ObjectNode out = JsonBody.MAPPER.createObjectNode();
     out.put("namespace", ns);
     out.put("threshold", config.threshold());
@@ -494,6 +454,8 @@ final class Api {
       out.put("recommended_threshold", r.recommended());
     }
     out.put("recommendation", r.why());
+    out.put("decision", config.decision().value());
+    verifiedJson(out.putObject("verified"), ns, config);
     var curve = out.putArray("curve");
     for (ThresholdCurve.Point p : r.points()) {
       ObjectNode o = curve.addObject();
@@ -510,6 +472,41 @@ final class Api {
       o.put("covered", p.covered());
     }
     return json(HttpResponseStatus.OK, out);
+  }
+
+  /**
+   * The figures of per-entry verification (docs/verified.md): what it decided since the server started,
+   * how many entries still decide by the namespace's pooled prior, and the measured wrong share of served
+   * semantic hits (audited hits, with their interval) beside the bound it must stay under.
+   */
+  private void verifiedJson(ObjectNode out, String ns, NamespaceConfig config) {
+    var f = cache.verifier().figures(ns, config, cache.entryCount(ns));
+    out.put("max_false_hit_rate", f.maxFalseHitRate());
+    out.put("confidence", f.confidence());
+    out.put("lookups", f.lookups());
+    out.put("hits", f.hits());
+    out.put("explores", f.explores());
+    out.put("misses", f.misses());
+    if (f.exploreRate() == null) {
+      out.putNull("explore_rate");
+    } else {
+      out.put("explore_rate", f.exploreRate());
+    }
+    out.put("entries", f.entries());
+    out.put("entries_with_verdicts", f.entriesWithVerdicts());
+    out.put("warm_entries", f.warmEntries());
+    out.put("cold_entries", f.coldEntries());
+    if (f.coldServesFrom() == null) {
+      out.putNull("cold_serves_from");
+    } else {
+      out.put("cold_serves_from", f.coldServesFrom());
+    }
+    AuditCounts c = cache.analytics().counts(ns);
+    ObjectNode measured = out.putObject("measured_false_hit_rate");
+    putRate(measured, Proportion.of(c.hitsJudgedFalse(), c.auditedHits()));
+    measured.put("audited_hits", c.auditedHits());
+    out.put("bound_met", c.auditedHits() > 0
+        && Proportion.of(c.hitsJudgedFalse(), c.auditedHits()).estimate() <= config.maxFalseHitRate());
   }
 
   private ApiResponse audits(Principal who, Route.Match m) {
@@ -661,6 +658,11 @@ final class Api {
   // ------------------------------------------------------------------ helpers
 
   private static JsonBody jsonBody(HttpCall call) {
+    return JsonBody.parse(jsonBytes(call));
+  }
+
+  /** The body of a call that must carry JSON, once its Content-Type is checked. */
+  private static byte[] jsonBytes(HttpCall call) {
     // Required, not assumed: a web page can send a body without a Content-Type, or as text/plain, in a
     // "simple" cross-site request that no CORS preflight guards; it cannot send application/json so.
     String type = call.contentType();
@@ -669,14 +671,14 @@ final class Api {
           "send the body as JSON with 'Content-Type: application/json'; got "
               + (type == null ? "no Content-Type" : "'" + JsonBody.abbreviate(type) + "'"));
     }
-    return JsonBody.parse(call.body());
+    return call.body();
   }
 
-  private static Scope scope(JsonBody body) {
+  static Scope scope(JsonBody body) {
     return Scope.of(body.optionalStringMap("scope", MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_CHARS, MAX_ATTRIBUTE_VALUE_CHARS));
   }
 
-  private static String namespace(String ns) {
+  static String namespace(String ns) {
     try {
       return Namespaces.requireValid(ns);
     } catch (IllegalArgumentException e) {
@@ -759,6 +761,13 @@ final class Api {
     }
     if (e instanceof EmbedderOverloadedException) {
       return overloaded("the embedding queue is full; retry after " + retryAfterS + " s", retryAfterS);
+    }
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof StorageUnavailableException u) {
+        // never a guess: a lookup that cannot reach its storage is not a miss
+        return new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "storage_unavailable",
+            "the cache's storage cannot answer now: " + u.getMessage(), Map.of("Retry-After", Integer.toString(retryAfterS)));
+      }
     }
     return null;
   }

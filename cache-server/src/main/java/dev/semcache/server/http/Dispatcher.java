@@ -121,8 +121,13 @@ final class Dispatcher {
       return;
     }
     Consumer<ApiResponse> finish = r -> {
-      metrics.inFlight.decrementAndGet();
-      done.accept(new Answer(label, r));
+      if (r.stream() == null) {
+        metrics.inFlight.decrementAndGet();
+        done.accept(new Answer(label, r));
+      } else {
+        // A streamed answer is in flight until its body ends, so that a drain on shutdown waits for it.
+        done.accept(new Answer(label, StreamEnd.counted(r, metrics.inFlight::decrementAndGet)));
+      }
     };
     Api.PreparedLookup prepared = null;
     if (match.route() == Route.LOOKUP) {
@@ -173,6 +178,9 @@ final class Dispatcher {
   private ApiResponse failure(HttpCall call, Throwable t) {
     ApiException known = Api.toApiException(t, retryAfterS);
     if (known != null) {
+      if (known.code().equals("storage_unavailable")) {
+        LOG.warn("{} {}: 503, {}", call.method(), JsonBody.abbreviate(call.uri()), known.getMessage());
+      }
       return error(known);
     }
     LOG.error("{} {} failed", call.method(), JsonBody.abbreviate(call.uri()), t);

@@ -5,9 +5,11 @@ import dev.semcache.embedding.OnnxOptions;
 import dev.semcache.embedding.ParallelEmbedder;
 import dev.semcache.index.CacheStorage;
 import dev.semcache.index.EmbeddedCacheStorage;
+import dev.semcache.index.StorageOptions;
 import dev.semcache.server.cache.SemanticCache;
 import dev.semcache.server.config.ConfigException;
 import dev.semcache.server.config.ServerConfig;
+import dev.semcache.storage.opensearch.OpenSearchCacheStorage;
 import dev.semcache.server.proxy.ProxyEvents;
 import dev.semcache.server.proxy.ProxyHandler;
 import dev.semcache.server.proxy.UpstreamClient;
@@ -127,12 +129,18 @@ public final class SemcacheServer implements AutoCloseable {
       LOG.info("model {} loaded ({} dimensions, {} tokens at most) in {} ms", embedder.model().name(),
           embedder.model().dimension(), embedder.model().maxTokens(), (System.nanoTime() - t0) / 1_000_000);
       Path dir = Path.of(config.dataDir());
-      checkModel(dir, embedder.model().name());
+      StorageOptions options = config.storage().toOptions(embedder.model().dimension());
+      if (!config.storage().clustered()) {
+        checkModel(dir, embedder.model().name());
+      }
       synchronized (this) {
         if (closed) {
           return;
         }
-        storage = EmbeddedCacheStorage.open(dir, config.storage().toOptions(embedder.model().dimension()), clock);
+        // the one place that knows which backend runs: nothing above CacheStorage can tell
+        storage = config.storage().clustered()
+            ? OpenSearchCacheStorage.open(config.storage().opensearch().toOptions(), options, clock)
+            : EmbeddedCacheStorage.open(dir, options, clock);
       }
       cache = new SemanticCache(storage, embedder, clock, workers, !keys.enabled(), config.namespaceDefaults(),
           config.audits().toSettings(config.limits()),
@@ -163,7 +171,8 @@ public final class SemcacheServer implements AutoCloseable {
       proxy = new ProxyRoute(keys, proxyHandler, config.proxy().defaultNamespace());
       state = Dispatcher.State.READY;
       LOG.info("ready in {} ms: {} entries in {} namespaces, data in {}", (System.nanoTime() - t0) / 1_000_000,
-          storage.entryCount(), storage.namespaces().size(), dir.toAbsolutePath());
+          storage.entryCount(), storage.namespaces().size(),
+          config.storage().clustered() ? storage : dir.toAbsolutePath());
       ready.complete(null);
     } catch (Throwable t) {
       LOG.error("semcache could not start", t);

@@ -536,6 +536,34 @@ function renderFigures(stats, analysis) {
   if (input.dataset.edited !== 'true' && document.activeElement !== input) {
     input.value = thr(stats.threshold);
   }
+  renderVerified(analysis);
+}
+
+/** The figures of per-entry verification, shown for a namespace whose decision is 'verified'. */
+function renderVerified(analysis) {
+  const v = analysis.verified;
+  const on = analysis.decision === 'verified' && v != null;
+  $('verified-panel').hidden = !on;
+  if (!on) {
+    return;
+  }
+  setText('verified-decision', 'verified');
+  setText('verified-bound', pct(v.max_false_hit_rate));
+  setText('verified-confidence', pct(v.confidence, 0));
+  const m = v.measured_false_hit_rate || {};
+  setText('verified-wrong', m.estimate == null ? 'not audited' : pct(m.estimate));
+  setText('verified-wrong-interval', m.estimate == null ? DASH : pct(m.lower) + ' – ' + pct(m.upper));
+  setText('verified-audited-hits', count(m.audited_hits));
+  // Green only when the whole interval is under the bound; red when all of it is over.
+  const verdict = m.estimate == null ? '' : m.upper <= v.max_false_hit_rate ? ' good'
+    : m.lower > v.max_false_hit_rate ? ' bad' : ' unsure';
+  $('verified-wrong-card').className = 'figure' + verdict;
+  setText('verified-explore-rate', v.explore_rate == null ? DASH : pct(v.explore_rate));
+  setText('verified-explores', count(v.explores));
+  setText('verified-lookups', count(v.lookups));
+  setText('verified-cold', count(v.cold_entries));
+  setText('verified-entries', count(v.entries));
+  setText('verified-cold-from', v.cold_serves_from == null ? 'nowhere yet' : 'similarity ' + thr(v.cold_serves_from));
 }
 
 function renderCharts(stats, analysis) {

@@ -100,6 +100,30 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theStorageBackendComesFromFileEnvironmentOrFlag() throws Exception {
+    assertThat(ConfigLoader.load(null, Map.of(), Map.of()).storage().backend()).as("the default").isEqualTo("embedded");
+    ServerConfig fromFile = ConfigLoader.load(file("storage:\n  backend: opensearch\n  opensearch:\n"
+        + "    hosts: http://os1:9200,http://os2:9200\n    index_prefix: cache-\n    replicas: 2\n"), Map.of(), Map.of());
+    assertThat(fromFile.storage().clustered()).isTrue();
+    assertThat(fromFile.storage().opensearch().toOptions().hosts()).containsExactly("http://os1:9200", "http://os2:9200");
+    assertThat(fromFile.storage().opensearch().toOptions().replicas()).isEqualTo(2);
+    ServerConfig fromEnv = ConfigLoader.load(null, Map.of("SEMCACHE_STORAGE_BACKEND", "opensearch",
+        "SEMCACHE_STORAGE_OPENSEARCH_HOSTS", "http://os3:9200", "SEMCACHE_STORAGE_OPENSEARCH_USERNAME", "semcache",
+        "SEMCACHE_STORAGE_OPENSEARCH_PASSWORD", "secret"), Map.of());
+    assertThat(fromEnv.storage().opensearch().toOptions().hosts()).containsExactly("http://os3:9200");
+    assertThat(fromEnv.storage().opensearch().toOptions().username()).isEqualTo("semcache");
+    ServerConfig fromFlag = ConfigLoader.load(null, Map.of("SEMCACHE_STORAGE_BACKEND", "opensearch"),
+        Map.of("storage.backend", "embedded"));
+    assertThat(fromFlag.storage().clustered()).isFalse();
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SEMCACHE_STORAGE_BACKEND", "cassandra"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("storage.backend=cassandra");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SEMCACHE_STORAGE_OPENSEARCH_HOSTS", "os1:9200"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("host='os1:9200'");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SEMCACHE_STORAGE_OPENSEARCH_USERNAME", "u"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("username and password go together");
+  }
+
+  @Test
   void unknownEnvironmentVariablesAreErrors() {
     assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SEMCACHE_PROT", "1"), Map.of()))
         .isInstanceOf(ConfigException.class)

@@ -213,9 +213,52 @@ class DashboardBrowserTest {
     assertNoConsoleErrors();
   }
 
+  /**
+   * A verified namespace: the page shows its decision, bound, measured wrong share, explore rate and cold
+   * entries as /analysis reports them; a static namespace hides them.
+   */
+  @Test
+  void theDashboardShowsAVerifiedNamespacesFigures() throws Exception {
+    Response put = s.call("PUT", "/v1/namespaces/" + NS, Map.of("decision", "verified", "max_false_hit_rate", 0.05,
+        "audit_rate", 1.0), ADMIN_KEY);
+    assertThat(put.status()).as(put.text()).isEqualTo(201);
+    String origin = "http://127.0.0.1:" + s.port();
+    browser.get(origin + "/dashboard");
+    awaitPage("the page to ask for a key", () -> text("status").contains("API key"));
+    type("api-key", ADMIN_KEY);
+    click("api-key-save");
+    Map<String, String> entries = driveTraffic().entries();
+    driveLookups(entries); // a second round: the verdicts of the first taught the entries
+    JsonNode v = s.call("GET", "/v1/namespaces/" + NS + "/analysis", null, ADMIN_KEY).json().get("verified");
+    assertThat(v.get("explores").asLong()).as("undecided lookups were explored").isPositive();
+    long decided = v.get("lookups").asLong();
+    awaitPage("the page to show " + decided + " verified lookups", () -> integer("verified-lookups") == decided);
+    assertThat(browser.findElement(By.id("verified-panel")).isDisplayed()).isTrue();
+    assertThat(text("verified-decision")).isEqualTo("verified");
+    assertThat(percent(text("verified-bound"))).isCloseTo(5.0, within(0.051));
+    assertThat(integer("verified-explores")).isEqualTo(v.get("explores").asLong());
+    assertThat(percent(text("verified-explore-rate"))).isCloseTo(100 * v.get("explore_rate").asDouble(), within(0.051));
+    assertThat(integer("verified-cold")).isEqualTo(v.get("cold_entries").asLong());
+    assertThat(integer("verified-entries")).isEqualTo(v.get("entries").asLong()).isEqualTo(FAQ.size());
+    JsonNode m = v.get("measured_false_hit_rate");
+    if (m.get("estimate").isNull()) {
+      assertThat(text("verified-wrong")).isEqualTo("not audited");
+    } else {
+      assertThat(percent(text("verified-wrong"))).isCloseTo(100 * m.get("estimate").asDouble(), within(0.051));
+      assertThat(integer("verified-audited-hits")).isEqualTo(m.get("audited_hits").asLong());
+    }
+
+    put = s.call("PUT", "/v1/namespaces/" + NS, Map.of("decision", "static"), ADMIN_KEY);
+    assertThat(put.status()).as(put.text()).isEqualTo(200);
+    awaitPage("the verified figures to go for a static namespace",
+        () -> !browser.findElement(By.id("verified-panel")).isDisplayed());
+    assertNoConsoleErrors();
+  }
+
   // ------------------------------------------------------------------ traffic
 
-  private record Traffic(List<Response> semanticHits, int audited, Map<String, String> prompts) {}
+  private record Traffic(List<Response> semanticHits, int audited, Map<String, String> prompts,
+      Map<String, String> entries) {}
 
   /** Stores the FAQ, looks up every probe, and audits every sampled lookup by what the probe means. */
   private Traffic driveTraffic() {
@@ -231,6 +274,11 @@ class DashboardBrowserTest {
       promptOfEntry.put(stored.json().get("entry_id").asText(), e.getKey());
     }
     s.refresh();
+    return driveLookups(promptOfEntry);
+  }
+
+  /** Looks up every probe, and audits every sampled lookup by what the probe means. */
+  private Traffic driveLookups(Map<String, String> promptOfEntry) {
     List<Response> semantic = new ArrayList<>();
     Map<String, String> prompts = new HashMap<>();
     int audited = 0;
@@ -250,7 +298,7 @@ class DashboardBrowserTest {
         audited++;
       }
     }
-    return new Traffic(semantic, audited, prompts);
+    return new Traffic(semantic, audited, prompts, promptOfEntry);
   }
 
   private Response lookup(String prompt) {

@@ -70,7 +70,8 @@ final class TestServer implements AutoCloseable {
     ServerConfig d = ServerConfig.defaults();
     StorageConfig s = d.storage();
     return new ServerConfig("127.0.0.1", 0, dir.toString(), d.model(), http, EmbeddingConfig.defaults(),
-        new StorageConfig(s.maxEntries(), s.maxBytes(), false, s.vectorFormat(), 3_600_000, 3600, 3600), audits,
+        new StorageConfig(StorageConfig.EMBEDDED, s.maxEntries(), s.maxBytes(), false, s.vectorFormat(), 3_600_000, 3600,
+            3600, s.opensearch()), audits,
         NamespaceConfig.defaults(), keys);
   }
 

@@ -1,0 +1,91 @@
+package dev.semcache.bench;
+
+import dev.semcache.server.verify.CorrectnessCurve;
+import dev.semcache.server.verify.Decision;
+import dev.semcache.server.verify.EntryEvidence;
+import dev.semcache.server.verify.EntryPrior;
+import dev.semcache.server.verify.ErrorBoundPolicy;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A verified namespace replayed over labelled traffic, online: each lookup is decided before its label
+ * is looked at, and the label is revealed (as the audit's verdict) only for explores and for the served
+ * hits sampled at {@code auditRate}, exactly what a gateway would report. Uses the server's own
+ * estimator ({@code dev.semcache.server.verify}): the entry evidence, the pooled prior (refitted after
+ * every {@link #PRIOR_REFIT_VERDICTS} verdicts, as the server refits after new verdicts) and the policy.
+ */
+final class VerifiedReplay {
+  static final int PRIOR_REFIT_VERDICTS = 20;
+  private static final int BINS = 200;
+
+  private final ErrorBoundPolicy policy;
+  private final double threshold;
+  private final double exploreFloor;
+  private final double auditRate;
+  private final SplittableRandom random;
+  private final Map<Integer, EntryEvidence> evidence = new HashMap<>();
+  private final long[] correct = new long[BINS];
+  private final long[] wrong = new long[BINS];
+  private long verdicts;
+  private long verdictsAtRefit = -1;
+  private CorrectnessCurve prior;
+
+  /** What one lookup got. */
+  enum Outcome { SERVED, EXPLORED, MISSED }
+
+  /**
+   * @param threshold the namespace's static threshold: the vague prior's centre, and {@code threshold -
+   *     band} is the explore floor
+   */
+  VerifiedReplay(double maxFalseHitRate, double threshold, double band, double auditRate, long seed) {
+    this.policy = ErrorBoundPolicy.of(maxFalseHitRate);
+    this.threshold = threshold;
+    this.exploreFloor = threshold - band;
+    this.auditRate = auditRate;
+    this.random = new SplittableRandom(seed);
+  }
+
+  /**
+   * Decides a lookup whose nearest entry is {@code entry} at {@code similarity}; {@code right} is the
+   * label, read only if a verdict is due.
+   *
+   * @return what the lookup got, and whether a verdict was asked for (through {@link #lastAudited})
+   */
+  Outcome lookup(int entry, double similarity, boolean right) {
+    if (prior == null || verdicts - verdictsAtRefit >= PRIOR_REFIT_VERDICTS) {
+      refitPrior();
+    }
+    EntryEvidence e = evidence.get(entry);
+    Decision d = policy.decide(e == null ? prior : e.curve(prior), similarity, exploreFloor, random::nextDouble);
+    lastAudited = d == Decision.EXPLORE || d == Decision.HIT && random.nextDouble() < auditRate;
+    if (lastAudited) {
+      evidence.computeIfAbsent(entry, k -> new EntryEvidence()).add(similarity, right);
+      (right ? correct : wrong)[Math.min(BINS - 1, (int) Math.floor(similarity * BINS))]++;
+      verdicts++;
+    }
+    return d == Decision.HIT ? Outcome.SERVED : d == Decision.EXPLORE ? Outcome.EXPLORED : Outcome.MISSED;
+  }
+
+  boolean lastAudited;
+
+  private void refitPrior() {
+    double delta = policy.maxFalseHitRate();
+    CorrectnessCurve pooled = EntryPrior.pooled(correct, wrong, threshold, delta);
+    List<EntryEvidence> warm = new ArrayList<>();
+    for (EntryEvidence e : evidence.values()) {
+      if (e.size() >= EntryPrior.WARM_VERDICTS && warm.size() < 500) {
+        warm.add(e);
+      }
+    }
+    prior = EntryPrior.of(pooled, EntryPrior.between(pooled, warm), policy.z(), verdicts);
+    verdictsAtRefit = verdicts;
+  }
+
+  long verdicts() {
+    return verdicts;
+  }
+}

@@ -1,0 +1,4 @@
+package org.opensearch.transport.grpc.spi;
+
+/** Stand-in, see {@link QueryBuilderProtoConverter}. */
+public interface QueryBuilderProtoConverterRegistry {}
