@@ -11,16 +11,20 @@ package dev.semcache.embedding;
  *     once
  */
 public record ParallelOptions(int workers, int queueCapacity, java.time.Duration maxWait) {
-  public static final java.time.Duration DEFAULT_MAX_WAIT = java.time.Duration.ofSeconds(5);
+  /**
+   * No shedding by expected wait: what in-process callers get by default (bulk embedding, tests). The
+   * server sets its own bound ({@code embedding.max_wait_ms}).
+   */
+  public static final java.time.Duration NO_MAX_WAIT = java.time.Duration.ofDays(365);
 
   /** One worker per available processor, 1,024 waiting requests. */
   public static ParallelOptions defaults() {
     return new ParallelOptions(Runtime.getRuntime().availableProcessors(), 1024);
   }
 
-  /** With the default maximum wait. */
+  /** Without a maximum wait. */
   public ParallelOptions(int workers, int queueCapacity) {
-    this(workers, queueCapacity, DEFAULT_MAX_WAIT);
+    this(workers, queueCapacity, NO_MAX_WAIT);
   }
 
   public ParallelOptions {

@@ -24,8 +24,11 @@ public record EmbeddingConfig(
     HttpConfig.positive("embedding.max_wait_ms", maxWaitMs);
   }
 
+  /** The server's default bound on the expected wait: past it, a quick 503 beats a late answer. */
+  public static final long DEFAULT_MAX_WAIT_MS = 5_000;
+
   public EmbeddingConfig(int workers, int queue) {
-    this(workers, queue, ParallelOptions.DEFAULT_MAX_WAIT.toMillis());
+    this(workers, queue, DEFAULT_MAX_WAIT_MS);
   }
 
   public static EmbeddingConfig defaults() {
