@@ -25,6 +25,7 @@ import dev.semcache.index.StorageOptions;
 import dev.semcache.server.cache.LookupRequest;
 import dev.semcache.server.cache.LookupResult;
 import dev.semcache.server.cache.SemanticCache;
+import dev.semcache.server.http.LookupCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -73,10 +74,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Stages, in the order a lookup runs them:
  * <ul>
- *   <li>{@code parse}: a POST /v1/lookup body to a {@link LookupRequest}, as {@code cache-server}'s
- *       package-private {@code JsonBody} and {@code Api.prepareLookup} do it: strict UTF-8 decoding, the same
- *       Jackson mapper configuration, {@code readTree}, the unknown-field check, the typed fields and the
- *       namespace check (replicated here line for line; authentication is left out);
+ *   <li>{@code parse}: a POST /v1/lookup body to a {@link LookupRequest} by the server's own
+ *       {@link LookupCodec#read}: strict UTF-8 decoding, Jackson {@code readTree}, the unknown-field check,
+ *       the typed fields and the namespace check (authentication is left out);
  *   <li>{@code exactHit} / {@code exactAbsent}: {@link CacheStorage#probeExact}, the memory-only exact path
  *       the event loop runs, for a stored prompt and for an altered one (what a semantic lookup pays first);
  *   <li>{@code tokenize}: {@link ParallelEmbedder#tokenize};
@@ -85,8 +85,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code search}: {@link CacheStorage#findNearest} with k = 1 (HNSW candidates re-ranked from the stored
  *       vectors, which reads those entries from RocksDB);
  *   <li>{@code storeRead}: {@link CacheStorage#get} of the matched entry;
- *   <li>{@code serialiseSemantic} / {@code serialiseExact}: the lookup answer written with Jackson's
- *       generator, field by field as {@code Api.lookupJson} does (replicated here).
+ *   <li>{@code serialiseSemantic} / {@code serialiseExact}: the lookup answer as the server writes it
+ *       ({@link LookupCodec#write}).
  * </ul>
  * {@code lookupExactHit} is {@link SemanticCache#lookupWithoutIo} of a stored prompt (what the event loop
  * runs for an exact hit); {@code lookupSemanticHit} is {@code lookupWithoutIo} then {@link
@@ -113,17 +113,8 @@ public class HotPathStagesBenchmark {
       + " language model said the first time this was asked. It runs to a few sentences so that a hit returns"
       + " a realistic body rather than a single word. Entry ";
 
-  // JsonBody.MAPPER, configured identically (cache-server keeps it package-private).
-  private static final ObjectMapper MAPPER = JsonMapper.builder()
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-      .build();
-  private static final Set<String> LOOKUP_FIELDS = Set.of("namespace", "prompt", "scope", "threshold");
-
-  static {
-    MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).build());
-  }
+  /** Writes the request bodies only; the server's reading and writing are {@link LookupCodec}'s. */
+  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   @Param({"10000"})
   public int entries;
@@ -319,98 +310,14 @@ public class HotPathStagesBenchmark {
     }
   }
 
-  /** {@code JsonBody.parse} + {@code Api.prepareLookup}, without authentication. */
+  /** A lookup body read as the server reads it ({@link LookupCodec#read}), without authentication. */
   static LookupRequest parseLookup(byte[] bytes) {
-    var decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
-    ByteBuffer in = ByteBuffer.wrap(bytes);
-    CharBuffer out = CharBuffer.allocate(bytes.length);
-    if (decoder.decode(in, out, true).isError()) {
-      throw new IllegalArgumentException("invalid UTF-8 at offset " + in.position());
-    }
-    decoder.flush(out);
-    out.flip();
-    JsonNode parsed;
-    try {
-      parsed = MAPPER.readTree(out.toString());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    if (parsed == null || !parsed.isObject()) {
-      throw new IllegalArgumentException("not a JSON object");
-    }
-    ObjectNode node = (ObjectNode) parsed;
-    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
-      if (!LOOKUP_FIELDS.contains(f)) {
-        throw new IllegalArgumentException("unknown field '" + f + "'");
-      }
-    }
-    String ns = Namespaces.requireValid(wellFormed(requiredString(node, "namespace")));
-    String prompt = wellFormed(requiredString(node, "prompt"));
-    JsonNode scope = node.get("scope");
-    if (scope != null && !scope.isNull()) {
-      throw new IllegalArgumentException("the benchmark's bodies have no scope");
-    }
-    JsonNode threshold = node.get("threshold");
-    Double t = threshold == null || threshold.isNull() ? null : threshold.doubleValue();
-    return new LookupRequest(ns, prompt, dev.semcache.index.Scope.EMPTY, t);
+    return LookupCodec.read(bytes, ns -> { });
   }
 
-  private static String requiredString(ObjectNode node, String field) {
-    JsonNode v = node.get(field);
-    if (v == null || !v.isTextual()) {
-      throw new IllegalArgumentException("'" + field + "' is required (a string)");
-    }
-    return v.textValue();
-  }
-
-  private static String wellFormed(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        throw new IllegalArgumentException("unpaired surrogate at " + i);
-      }
-    }
-    return s;
-  }
-
-  /** {@code Api.lookupJson}, field by field. */
+  /** The lookup answer as the server writes it ({@link LookupCodec#write}). */
   static byte[] lookupJson(LookupResult r) {
-    var buffer = new ByteArrayOutputStream(256 + (r.hit() ? 2 * r.entry().response().length() : 0));
-    try (JsonGenerator g = MAPPER.getFactory().createGenerator(buffer)) {
-      g.writeStartObject();
-      g.writeBooleanField("hit", r.hit());
-      g.writeStringField("kind", r.kind() == LookupResult.Kind.EXACT ? "exact" : r.hit() ? "semantic" : "miss");
-      g.writeStringField("lookup_id", r.lookupId());
-      g.writeNumberField("threshold", r.threshold());
-      g.writeBooleanField("audit", r.audit());
-      if (r.hit()) {
-        Entry e = r.entry();
-        g.writeStringField("response", e.response());
-        g.writeNumberField("similarity", Math.min(1f, r.similarity()));
-        g.writeStringField("matched_prompt", e.prompt());
-        g.writeStringField("entry_id", e.id());
-        g.writeNumberField("age_s", Math.max(0, (System.currentTimeMillis() - e.createdAtMillis()) / 1000));
-        g.writeStringField("expires_at", Instant.ofEpochMilli(e.expiresAtMillis()).toString());
-        if (!e.metadata().isEmpty()) {
-          g.writeObjectFieldStart("metadata");
-          for (var m : e.metadata().entrySet()) {
-            g.writeStringField(m.getKey(), m.getValue());
-          }
-          g.writeEndObject();
-        }
-      } else {
-        g.writeNumberField("nearest_similarity", Math.min(1f, r.similarity()));
-      }
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return buffer.toByteArray();
+    return LookupCodec.write(r, System.currentTimeMillis());
   }
 
   private static long heapAfterGc() {

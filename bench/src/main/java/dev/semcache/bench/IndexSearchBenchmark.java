@@ -1,5 +1,6 @@
 package dev.semcache.bench;
 
+import dev.semcache.index.LuceneVectorIndex;
 import dev.semcache.index.Neighbor;
 import dev.semcache.index.VectorFormat;
 import java.io.IOException;
@@ -59,6 +60,18 @@ public class IndexSearchBenchmark {
   @Param({"32"})
   public int candidates;
 
+  /** 0: the index as built; N: a copy force-merged to at most N segments (made once, kept). */
+  @Param({"0"})
+  public int mergeTo;
+
+  /** Threads searching segments side by side (1: the caller's thread alone). */
+  @Param({"1"})
+  public int threads;
+
+  /** Partitions up to this size are searched exactly; -1: semcache's default. */
+  @Param({"-1"})
+  public int exactMax;
+
   private IndexFixture fixture;
   private List<float[]> queries;
   private List<String> partitions;
@@ -67,7 +80,9 @@ public class IndexSearchBenchmark {
   @Setup(Level.Trial)
   public void open() throws IOException {
     VectorCorpus corpus = VectorCorpus.load(dev.semcache.embedding.ModelSpec.DEFAULT);
-    fixture = IndexFixture.open(corpus, size, VectorFormat.parse(format), candidates);
+    var tuning = new LuceneVectorIndex.SearchTuning(threads,
+        exactMax < 0 ? LuceneVectorIndex.SearchTuning.DEFAULT.exactSearchMax() : exactMax);
+    fixture = IndexFixture.open(corpus, size, VectorFormat.parse(format), candidates, mergeTo, tuning);
     queries = corpus.queries(IndexFixture.QUERIES);
     partitions = new ArrayList<>();
     for (int q = 0; q < queries.size(); q++) {
@@ -75,7 +90,14 @@ public class IndexSearchBenchmark {
         case "all" -> null;
         case "large" -> IndexFixture.LARGE;
         case "small" -> IndexFixture.small(q % IndexFixture.SMALL_PARTITIONS);
-        default -> throw new IllegalArgumentException("target must be all, large or small; target=" + target);
+        default -> {
+          IndexFixture.Mid mid = IndexFixture.mid(target);
+          if (mid == null) {
+            throw new IllegalArgumentException("target must be all, large, small or one of "
+                + IndexFixture.MID.stream().map(IndexFixture.Mid::name).toList() + "; target=" + target);
+          }
+          yield mid.partition();
+        }
       });
     }
     measureRecall();
@@ -123,14 +145,30 @@ public class IndexSearchBenchmark {
     out.setProperty("target", target);
     out.setProperty("format", format);
     out.setProperty("candidates", Integer.toString(candidates));
-    Path file = Path.of("bench/results", "index-" + size + "-" + format + "-" + target + "-c" + candidates + ".properties");
+    out.setProperty("threads", Integer.toString(threads));
+    out.setProperty("exact_max", Integer.toString(exactMax));
+    out.setProperty("partition_size", Long.toString(partitionSize()));
+    Path file = Path.of("bench/results", "index-" + size + "-" + format + "-" + target + "-c" + candidates
+        + (mergeTo > 0 ? "-m" + mergeTo : "") + (threads > 1 ? "-t" + threads : "")
+        + (exactMax >= 0 ? "-x" + exactMax : "") + ".properties");
     Files.createDirectories(file.getParent());
     try (var w = Files.newBufferedWriter(file)) {
       out.store(w, "IndexSearchBenchmark setup: recall against brute force, build figures");
     }
-    System.out.printf("%n# size=%d format=%s target=%s candidates=%d recall@1=%s recall@10=%s rescored@1=%s %s%n",
-        size, format, target, candidates, out.getProperty("recall_at_1"), out.getProperty("recall_at_10"),
+    System.out.printf("%n# size=%d format=%s target=%s (%s entries) candidates=%d mergeTo=%d threads=%d exactMax=%d recall@1=%s recall@10=%s rescored@1=%s %s%n",
+        size, format, target, out.getProperty("partition_size"), candidates, mergeTo, threads, exactMax, out.getProperty("recall_at_1"), out.getProperty("recall_at_10"),
         out.getProperty("recall_at_1_rescored"), out);
+  }
+
+  private long partitionSize() {
+    String p = partitions.get(0);
+    long n = 0;
+    for (int i = 0; i < fixture.vectors.size(); i++) {
+      if (p == null || p.equals(IndexFixture.partitionOf(i))) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Exact top-k ids (as indexes into the corpus) within the partition. */

@@ -215,7 +215,22 @@ final class LoadGenerator {
   // ------------------------------------------------------------------ the run
 
   /** One measured row of the table. */
-  record Row(String scenario, LoadClient.Result result, double meanTokens) {}
+  record Row(String scenario, LoadClient.Result result, double meanTokens, long serverCpuNanos) {
+    /** The server's CPU time per answered request in the window, in microseconds (NaN if unknown). */
+    double cpuMicrosPerRequest() {
+      return serverCpuNanos < 0 || result.ok() == 0 ? Double.NaN : serverCpuNanos / 1e3 / result.ok();
+    }
+  }
+
+  private static final ServerCpu CPU = new ServerCpu();
+
+  /** A timed run with the CPU time of the server's threads ({@code prefix}) in its window. */
+  private static Row timedRow(LoadClient client, String scenario, String prefix, int port, int c,
+      LoadClient.Source source, Options o, Map<String, Double> tokens) {
+    ServerCpu.Window w = CPU.window(prefix, o.warmupS(), o.durationS());
+    LoadClient.Result r = client.timed(scenario, port, c, source, o.warmupS(), o.durationS());
+    return new Row(scenario, r, tokens.getOrDefault(base(scenario), Double.NaN), w.nanos());
+  }
 
   static void run(Options o) throws Exception {
     int cores = Runtime.getRuntime().availableProcessors();
@@ -257,8 +272,7 @@ final class LoadGenerator {
         try (FloorServer floor = new FloorServer(cores)) {
           System.err.printf("load: floor server on port %d%n", floor.port());
           for (int c : o.connections()) {
-            rows.add(new Row("floor", client.timed("floor", floor.port(), c, lookups, o.warmupS(), o.durationS()),
-                tokens.getOrDefault("floor", Double.NaN)));
+            rows.add(timedRow(client, "floor", "floor-", floor.port(), c, lookups, o, tokens));
           }
         }
       }
@@ -341,8 +355,7 @@ final class LoadGenerator {
           default -> throw new IllegalStateException(scenario);
         };
         for (int c : o.connections()) {
-          rows.add(new Row(scenario + suffix, client.timed(scenario + suffix, port, c, source, o.warmupS(),
-              o.durationS()), tokens.getOrDefault(scenario, Double.NaN)));
+          rows.add(timedRow(client, scenario + suffix, "semcache-", port, c, source, o, tokens));
         }
       }
       return preload.seconds();
@@ -448,6 +461,14 @@ final class LoadGenerator {
           : r.result().perSecond() / floor.result().perSecond();
     }
 
+    /** Floor CPU per request over the scenario's: the share of the floor's capacity, from CPU, not req/s. */
+    private Double vsFloorCpu(String scenario, int c) {
+      Row r = find(scenario, c);
+      Row floor = find("floor", c);
+      return r == null || floor == null || Double.isNaN(r.cpuMicrosPerRequest()) || Double.isNaN(floor.cpuMicrosPerRequest())
+          ? null : floor.cpuMicrosPerRequest() / r.cpuMicrosPerRequest();
+    }
+
     private Double vsEmbed(String scenario, int c) {
       Row r = find(scenario, c);
       return r == null || !(embedTextsPerS > 0) ? null : r.result().perSecond() / embedTextsPerS;
@@ -461,18 +482,19 @@ final class LoadGenerator {
           fmt(o.durationS())));
       if (!rows.isEmpty()) {
         s.append("| scenario | connections | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors"
-            + " | exact hits | semantic hits | misses | tokens/prompt |\n");
-        s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            + " | exact hits | semantic hits | misses | tokens/prompt | server CPU µs/req |\n");
+        s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row row : rows) {
           LoadClient.Result r = row.result();
           boolean lookups = !base(row.scenario()).equals("store") && !base(row.scenario()).equals("floor");
-          s.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s |%n",
+          s.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |%n",
               row.scenario(), r.connections(), r.perSecond(), ms(r.ms(50)), ms(r.ms(90)), ms(r.ms(99)),
               ms(r.ms(99.9)), ms(r.maxMs()), r.errors(),
               lookups ? pct(r.fraction("HIT-EXACT")) : "", lookups ? pct(r.fraction("HIT-SEMANTIC")) : "",
               lookups ? pct(r.fraction("MISS")) : "",
               Double.isNaN(row.meanTokens()) || base(row.scenario()).equals("exact") || base(row.scenario()).equals("floor")
-                  ? "" : String.format(Locale.ROOT, "%.1f", row.meanTokens())));
+                  ? "" : String.format(Locale.ROOT, "%.1f", row.meanTokens()),
+              Double.isNaN(row.cpuMicrosPerRequest()) ? "" : String.format(Locale.ROOT, "%.1f", row.cpuMicrosPerRequest())));
         }
         s.append('\n');
       }
@@ -499,10 +521,12 @@ final class LoadGenerator {
       }
       boolean anyRatio = false;
       StringBuilder t = new StringBuilder();
-      t.append("\n| connections | exact ÷ floor (goal ≥ 0.5) | semantic ÷ raw embedding (goal ≥ 0.8)"
-          + " | miss ÷ raw embedding | store ÷ raw embedding |\n|---:|---:|---:|---:|---:|\n");
+      t.append("\n| connections | exact ÷ floor (goal ≥ 0.5) | exact ÷ floor by server CPU per request"
+          + " | semantic ÷ raw embedding (goal ≥ 0.8) | miss ÷ raw embedding | store ÷ raw embedding |\n"
+          + "|---:|---:|---:|---:|---:|---:|\n");
       for (int c : o.connections()) {
-        Double[] v = {vsFloor("exact", c), vsEmbed("semantic", c), vsEmbed("miss", c), vsEmbed("store", c)};
+        Double[] v = {vsFloor("exact", c), vsFloorCpu("exact", c), vsEmbed("semantic", c), vsEmbed("miss", c),
+            vsEmbed("store", c)};
         if (Arrays.stream(v).allMatch(x -> x == null)) {
           continue;
         }
@@ -567,6 +591,9 @@ final class LoadGenerator {
         n.put("p999_ms", round(r.ms(99.9)));
         n.put("max_ms", round(r.maxMs()));
         n.put("errors", r.errors());
+        if (!Double.isNaN(row.cpuMicrosPerRequest())) {
+          n.put("server_cpu_us_per_request", round(row.cpuMicrosPerRequest()));
+        }
         ObjectNode st = n.putObject("status_codes");
         r.statuses().forEach((k, v) -> st.put(String.valueOf(k), v));
         ObjectNode cs = n.putObject("x_cache_status");
@@ -590,6 +617,7 @@ final class LoadGenerator {
       for (int c : o.connections()) {
         ObjectNode n = ratios.addObject().put("connections", c);
         putRatio(n, "exact_vs_floor", vsFloor("exact", c));
+        putRatio(n, "exact_vs_floor_by_server_cpu", vsFloorCpu("exact", c));
         putRatio(n, "semantic_vs_raw_embedding", vsEmbed("semantic", c));
         putRatio(n, "miss_vs_raw_embedding", vsEmbed("miss", c));
         putRatio(n, "store_vs_raw_embedding", vsEmbed("store", c));

@@ -91,6 +91,14 @@ public final class OnnxEmbedder implements Embedder {
     }
   }
 
+  /**
+   * The verified ONNX file of {@code spec}, as this class loads it: for measuring the same file with
+   * another ONNX Runtime binding (bench/README.md, {@code bench ort}).
+   */
+  public static byte[] modelFile(ModelSpec spec) {
+    return ModelFiles.onnx(spec);
+  }
+
   @Override
   public ModelSpec model() {
     return spec;

@@ -27,8 +27,16 @@ public final class Keys {
 
   /** The exact-path key: the partition bytes followed by the SHA-256 of the normalised prompt. */
   public static byte[] exact(String namespace, Scope scope, String prompt) {
-    byte[] partition = partitionBytes(namespace, scope);
     byte[] promptHash = sha256(PromptNormalizer.normalize(prompt).getBytes(StandardCharsets.UTF_8));
+    if (scope.attributes().isEmpty()) {
+      // The common case, written straight into the key: the same bytes as partitionBytes, without its
+      // two streams and three copies (every exact lookup computes this key).
+      byte[] ns = namespace.getBytes(StandardCharsets.UTF_8);
+      byte[] key = new byte[4 + ns.length + 4 + promptHash.length];
+      java.nio.ByteBuffer.wrap(key).putInt(ns.length).put(ns).putInt(0).put(promptHash);
+      return key;
+    }
+    byte[] partition = partitionBytes(namespace, scope);
     byte[] key = new byte[partition.length + promptHash.length];
     System.arraycopy(partition, 0, key, 0, partition.length);
     System.arraycopy(promptHash, 0, key, partition.length, promptHash.length);

@@ -300,13 +300,42 @@ public final class Analytics implements AutoCloseable {
   // ------------------------------------------------------------------ lookup ids
 
   private static final java.util.HexFormat HEX = java.util.HexFormat.of();
-  private static final ThreadLocal<java.security.SecureRandom> ID_RANDOM = ThreadLocal.withInitial(() -> {
-    try {
-      return java.security.SecureRandom.getInstance("DRBG");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      return new java.security.SecureRandom();
+  /**
+   * Random bytes for lookup ids, drawn from a per-thread DRBG a block at a time: one DRBG call per id
+   * cost more than the rest of an exact hit's id (20 of 348 event-loop samples under load, JFR,
+   * bench/README.md); a block serves {@code RANDOM_BLOCK / 10} ids with the same unguessable bits.
+   */
+  private static final int RANDOM_BLOCK = 1000;
+  private static final ThreadLocal<RandomBlock> ID_RANDOM = ThreadLocal.withInitial(RandomBlock::new);
+
+  private static final class RandomBlock {
+    private final java.security.SecureRandom random;
+    private final byte[] bytes = new byte[RANDOM_BLOCK];
+    private int used = RANDOM_BLOCK;
+
+    RandomBlock() {
+      java.security.SecureRandom r;
+      try {
+        r = java.security.SecureRandom.getInstance("DRBG");
+      } catch (java.security.NoSuchAlgorithmException e) {
+        r = new java.security.SecureRandom();
+      }
+      random = r;
     }
-  });
+
+    /** The offset in {@link #bytes} of {@code n} fresh random bytes, never handed out before. */
+    int take(int n) {
+      if (used + n > bytes.length) {
+        random.nextBytes(bytes);
+        used = 0;
+      }
+      int at = used;
+      used += n;
+      return at;
+    }
+  }
+
+  private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
 
   /**
    * A new lookup id: {@code l}, the lookup's time in milliseconds (12 hex digits), and 80 random bits
@@ -314,9 +343,20 @@ public final class Analytics implements AutoCloseable {
    * rather than "unknown"; the random part keeps ids unguessable.
    */
   public static String newLookupId(long nowMillis) {
-    byte[] bits = new byte[10];
-    ID_RANDOM.get().nextBytes(bits);
-    return "l" + HEX.toHexDigits(nowMillis).substring(4) + HEX.formatHex(bits);
+    char[] id = new char[33];
+    id[0] = 'l';
+    for (int i = 12; i >= 1; i--) {
+      id[i] = HEX_DIGITS[(int) (nowMillis & 0xf)];
+      nowMillis >>>= 4;
+    }
+    RandomBlock block = ID_RANDOM.get();
+    int at = block.take(10);
+    for (int i = 0; i < 10; i++) {
+      int b = block.bytes[at + i];
+      id[13 + 2 * i] = HEX_DIGITS[(b >> 4) & 0xf];
+      id[14 + 2 * i] = HEX_DIGITS[b & 0xf];
+    }
+    return new String(id);
   }
 
   /** The time encoded in a lookup id. */

@@ -47,7 +47,6 @@ final class Api {
   private static final Pattern ENTRY_ID = Pattern.compile("[0-9a-f]{32}");
   private static final Pattern LOOKUP_ID = Pattern.compile("l[0-9a-f]{32}");
 
-  private static final Set<String> LOOKUP_FIELDS = Set.of("namespace", "prompt", "scope", "threshold");
   private static final Set<String> STORE_FIELDS = Set.of("namespace", "prompt", "response", "scope", "ttl_s",
       "metadata", "lookup_id", "model_status");
   private static final Set<String> INVALIDATE_FIELDS = Set.of("namespace", "scope", "prompt", "min_similarity");
@@ -74,7 +73,7 @@ final class Api {
   CompletableFuture<ApiResponse> handle(HttpCall call, Route.Match match) {
     Principal who = keys.authenticate(call.header(HttpHeaderNames.AUTHORIZATION));
     return switch (match.route()) {
-      case LOOKUP -> lookup(prepareLookup(who, jsonBody(call)));
+      case LOOKUP -> lookup(prepareLookup(who, call));
       case STORE -> store(who, jsonBody(call));
       case ENTRY_GET -> done(getEntry(who, match));
       case ENTRY_DELETE -> done(deleteEntry(who, match));
@@ -100,14 +99,9 @@ final class Api {
     }
   }
 
-  private PreparedLookup prepareLookup(Principal who, JsonBody body) {
-    body.only(LOOKUP_FIELDS);
-    String ns = namespace(body.requiredString("namespace"));
-    ApiKeys.authorize(who, ns, Role.READ);
-    String prompt = body.requiredString("prompt");
-    Scope scope = scope(body);
-    Double threshold = body.optionalNumber("threshold").orElse(null);
-    return new PreparedLookup(new LookupRequest(ns, prompt, scope, threshold), System.nanoTime(), -1);
+  private PreparedLookup prepareLookup(Principal who, HttpCall call) {
+    LookupRequest request = LookupCodec.read(jsonBytes(call), ns -> ApiKeys.authorize(who, ns, Role.READ));
+    return new PreparedLookup(request, System.nanoTime(), -1);
   }
 
   /**
@@ -117,7 +111,7 @@ final class Api {
    */
   Object lookupOnEventLoop(HttpCall call) {
     Principal who = keys.authenticate(call.header(HttpHeaderNames.AUTHORIZATION));
-    PreparedLookup p = prepareLookup(who, jsonBody(call));
+    PreparedLookup p = prepareLookup(who, call);
     SemanticCache.MemoryLookup m = cache.lookupWithoutIo(p.request()); // refusals: Dispatcher maps them
     return m.hit().isPresent() ? lookupAnswer(p, m.hit().get()) : p.withExactAbsent(m.exactAbsentNanos());
   }
@@ -128,7 +122,7 @@ final class Api {
 
   private ApiResponse lookupAnswer(PreparedLookup p, LookupResult r) {
     metrics.lookup(p.request().namespace(), r, System.nanoTime() - p.startNanos());
-    return new ApiResponse(HttpResponseStatus.OK, ApiResponse.JSON, lookupJson(r),
+    return new ApiResponse(HttpResponseStatus.OK, ApiResponse.JSON, LookupCodec.write(r, cache.clock().millis()),
         switch (r.kind()) {
           case EXACT -> EXACT_HEADERS;
           case SEMANTIC -> SEMANTIC_HEADERS;
@@ -141,48 +135,6 @@ final class Api {
   private static final Map<String, String> SEMANTIC_HEADERS = Map.of("X-Cache-Status", LookupResult.Kind.SEMANTIC.header);
   private static final Map<String, String> MISS_HEADERS = Map.of("X-Cache-Status", LookupResult.Kind.MISS.header);
   private static final Map<String, String> EXPLORE_HEADERS = Map.of("X-Cache-Status", LookupResult.Kind.EXPLORE.header);
-
-  /** The lookup answer, written field by field with Jackson's generator: it is the hot path's output. */
-  private byte[] lookupJson(LookupResult r) {
-    var buffer = new java.io.ByteArrayOutputStream(256 + (r.hit() ? 2 * r.entry().response().length() : 0));
-    try (var g = JsonBody.MAPPER.getFactory().createGenerator(buffer)) {
-      g.writeStartObject();
-      g.writeBooleanField("hit", r.hit());
-      g.writeStringField("kind", r.kind().name().toLowerCase(java.util.Locale.ROOT));
-      g.writeStringField("lookup_id", r.lookupId());
-      g.writeNumberField("threshold", r.threshold());
-      g.writeBooleanField("audit", r.audit());
-      if (r.hit()) {
-        Entry e = r.entry();
-        g.writeStringField("response", e.response());
-        g.writeNumberField("similarity", Math.min(1f, r.similarity())); // float rounding can give 1.0000001
-        g.writeStringField("matched_prompt", e.prompt());
-        g.writeStringField("entry_id", e.id());
-        g.writeNumberField("age_s", Math.max(0, (cache.clock().millis() - e.createdAtMillis()) / 1000));
-        g.writeStringField("expires_at", Instant.ofEpochMilli(e.expiresAtMillis()).toString());
-        if (!e.metadata().isEmpty()) {
-          g.writeObjectFieldStart("metadata");
-          for (var m : e.metadata().entrySet()) {
-            g.writeStringField(m.getKey(), m.getValue());
-          }
-          g.writeEndObject();
-        }
-      } else if (Float.isNaN(r.similarity())) {
-        g.writeNullField("nearest_similarity");
-      } else {
-        g.writeNumberField("nearest_similarity", Math.min(1f, r.similarity()));
-        if (r.nearest() != null) {
-          g.writeStringField("nearest_entry_id", r.nearest().id());
-          g.writeStringField("nearest_prompt", r.nearest().prompt());
-          g.writeStringField("nearest_response", r.nearest().response());
-        }
-      }
-      g.writeEndObject();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    return buffer.toByteArray();
-  }
 
   private CompletableFuture<ApiResponse> store(Principal who, JsonBody body) {
     body.only(STORE_FIELDS);
@@ -564,19 +516,24 @@ final class Api {
   // ------------------------------------------------------------------ helpers
 
   private static JsonBody jsonBody(HttpCall call) {
+    return JsonBody.parse(jsonBytes(call));
+  }
+
+  /** The body of a call that must carry JSON, once its Content-Type is checked. */
+  private static byte[] jsonBytes(HttpCall call) {
     String type = call.contentType();
     if (type != null && !type.regionMatches(true, 0, "application/json", 0, 16)) {
       throw new ApiException(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
           "send the body as JSON with 'Content-Type: application/json'; got '" + JsonBody.abbreviate(type) + "'");
     }
-    return JsonBody.parse(call.body());
+    return call.body();
   }
 
-  private static Scope scope(JsonBody body) {
+  static Scope scope(JsonBody body) {
     return Scope.of(body.optionalStringMap("scope", MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_CHARS, MAX_ATTRIBUTE_VALUE_CHARS));
   }
 
-  private static String namespace(String ns) {
+  static String namespace(String ns) {
     try {
       return Namespaces.requireValid(ns);
     } catch (IllegalArgumentException e) {

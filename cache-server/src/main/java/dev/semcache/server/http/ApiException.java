@@ -7,7 +7,7 @@ import java.util.Map;
  * A request answered with an error: an HTTP status, a stable machine-readable code and a message for
  * people. Rendered as {@code {"error": {"code": ..., "message": ...}}}.
  */
-final class ApiException extends RuntimeException {
+public final class ApiException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final transient HttpResponseStatus status;
@@ -33,11 +33,13 @@ final class ApiException extends RuntimeException {
     return badRequest("invalid_request", message);
   }
 
-  HttpResponseStatus status() {
+  /** The HTTP status of the answer. */
+  public HttpResponseStatus status() {
     return status;
   }
 
-  String code() {
+  /** The stable machine-readable code, e.g. {@code invalid_request}. */
+  public String code() {
     return code;
   }
 

@@ -16,7 +16,10 @@ final class ChannelSink implements ResponseSink {
   private final ChannelHandlerContext ctx;
   private final Runnable onEnd;
   private Runnable waiting;
+  /** No more writes: the body ended, was cut off, or the connection closed. */
   private boolean done;
+  /** The body ended or was cut off by the writer (a close after that is no news to listeners). */
+  private boolean over;
 
   /** @param onEnd runs on the event loop after the body ended normally */
   ChannelSink(ChannelHandlerContext ctx, Runnable onEnd) {
@@ -46,6 +49,7 @@ final class ChannelSink implements ResponseSink {
         return;
       }
       done = true;
+      over = true;
       ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
       onEnd.run();
     });
@@ -58,6 +62,7 @@ final class ChannelSink implements ResponseSink {
         return;
       }
       done = true;
+      over = true;
       ctx.close();
     });
   }
@@ -65,7 +70,7 @@ final class ChannelSink implements ResponseSink {
   @Override
   public void onClose(Runnable onClose) {
     ctx.channel().closeFuture().addListener(f -> onLoop(() -> {
-      if (!done) {
+      if (!over) {
         done = true;
         onClose.run();
       }

@@ -114,8 +114,13 @@ final class Dispatcher {
       return;
     }
     Consumer<ApiResponse> finish = r -> {
-      metrics.inFlight.decrementAndGet();
-      done.accept(new Answer(label, r));
+      if (r.stream() == null) {
+        metrics.inFlight.decrementAndGet();
+        done.accept(new Answer(label, r));
+      } else {
+        // A streamed answer is in flight until its body ends, so that a drain on shutdown waits for it.
+        done.accept(new Answer(label, StreamEnd.counted(r, metrics.inFlight::decrementAndGet)));
+      }
     };
     Api.PreparedLookup lookup = prepared;
     try {

@@ -46,10 +46,17 @@ final class ServerMetrics {
   /** Label children of the hot path, looked up once: {@code labelValues} allocates on every call. */
   private final java.util.Map<String, io.prometheus.metrics.core.datapoints.CounterDataPoint[]> lookupsByNamespace =
       new java.util.concurrent.ConcurrentHashMap<>();
-  private final java.util.Map<String, io.prometheus.metrics.core.datapoints.DistributionDataPoint> stageChildren =
-      new java.util.concurrent.ConcurrentHashMap<>();
-  private final java.util.Map<String, io.prometheus.metrics.core.datapoints.CounterDataPoint> requestChildren =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  /**
+   * The stage histogram's children (exact, embed, search, total), each resolved when first observed so
+   * that a stage shows in a scrape only once a lookup ran it, as before they were held here.
+   */
+  private static final String[] STAGES = {"exact", "embed", "search", "total"};
+  private final java.util.concurrent.atomic.AtomicReferenceArray<
+      io.prometheus.metrics.core.datapoints.DistributionDataPoint> stageChildren =
+      new java.util.concurrent.atomic.AtomicReferenceArray<>(STAGES.length);
+  /** Per route, the request counter of each status code (index: code - 100), resolved on first use. */
+  private final java.util.Map<String, java.util.concurrent.atomic.AtomicReferenceArray<
+      io.prometheus.metrics.core.datapoints.CounterDataPoint>> requestChildren = new java.util.concurrent.ConcurrentHashMap<>();
   private final java.util.Map<String, io.prometheus.metrics.core.datapoints.DistributionDataPoint> routeChildren =
       new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -67,7 +74,7 @@ final class ServerMetrics {
         .help("Similarity of the nearest entry on semantic lookups: served hits and misses (exact hits excluded)")
         .labelNames("namespace", "result").classicOnly().classicLinearUpperBounds(0.5, 0.02, 26).register(registry);
     proxyAnswers = Counter.builder().name("semcache_proxy_answers").help("Proxy mode's answers by namespace and"
-        + " X-Cache-Status (HIT-EXACT, HIT-SEMANTIC, MISS, BYPASS)").labelNames("namespace", "status").register(registry);
+        + " X-Cache-Status (HIT-EXACT, HIT-SEMANTIC, MISS, BYPASS, EXPLORE)").labelNames("namespace", "status").register(registry);
     requests = Counter.builder().name("semcache_http_requests").help("HTTP requests by route and status code")
         .labelNames("route", "status").register(registry);
     requestSeconds = Histogram.builder().name("semcache_http_request_seconds")
@@ -195,18 +202,23 @@ final class ServerMetrics {
         lookups.labelValues(ns, "explore")})
         [r.kind().ordinal()].inc();
     LookupTimings t = r.timings();
-    observe("exact", t.exactNanos());
-    observe("embed", t.embedNanos());
-    observe("search", t.searchNanos());
-    observe("total", totalNanos);
+    observe(0, t.exactNanos());
+    observe(1, t.embedNanos());
+    observe(2, t.searchNanos());
+    observe(3, totalNanos);
     if (r.kind() != LookupResult.Kind.EXACT && !Float.isNaN(r.similarity())) {
       similarity.labelValues(namespace, r.hit() ? "hit" : "miss").observe(r.similarity());
     }
   }
 
-  private void observe(String stage, long nanos) {
+  private void observe(int stage, long nanos) {
     if (nanos >= 0) {
-      stageChildren.computeIfAbsent(stage, stages::labelValues).observe(nanos / 1e9);
+      var child = stageChildren.get(stage);
+      if (child == null) {
+        child = stages.labelValues(STAGES[stage]); // the same child on every call: a race is harmless
+        stageChildren.set(stage, child);
+      }
+      child.observe(nanos / 1e9);
     }
   }
 
@@ -221,7 +233,18 @@ final class ServerMetrics {
 
   /** Counts an answer; {@code nanos} is negative for answers to requests that never arrived whole. */
   void request(String route, int status, long nanos) {
-    requestChildren.computeIfAbsent(route + ' ' + status, k -> requests.labelValues(route, Integer.toString(status))).inc();
+    var byStatus = requestChildren.computeIfAbsent(route, r -> new java.util.concurrent.atomic.AtomicReferenceArray<>(500));
+    int slot = status - 100;
+    if (slot < 0 || slot >= byStatus.length()) {
+      requests.labelValues(route, Integer.toString(status)).inc();
+    } else {
+      var counter = byStatus.get(slot);
+      if (counter == null) {
+        counter = requests.labelValues(route, Integer.toString(status));
+        byStatus.set(slot, counter);
+      }
+      counter.inc();
+    }
     if (nanos >= 0) {
       routeChildren.computeIfAbsent(route, requestSeconds::labelValues).observe(nanos / 1e9);
     }

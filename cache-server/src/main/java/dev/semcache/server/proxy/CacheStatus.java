@@ -9,9 +9,12 @@ enum CacheStatus {
   /** Looked up, not found: the upstream answered, and the answer is stored if the policy allows. */
   MISS("MISS"),
   /** The cache was not consulted (policy or request headers; {@code X-Semcache-Reason} says why). */
-  BYPASS("BYPASS");
-  // EXPLORE (issue 13): a hit the core chose to answer from the upstream instead, to measure it. When the
-  // core's LookupResult says so, ProxyHandler.lookedUp forwards like a miss and answers with EXPLORE here.
+  BYPASS("BYPASS"),
+  /**
+   * A miss for the caller in a {@code verified} namespace, chosen to teach the nearest entry: forwarded
+   * like a miss, and its stored answer (stored with the lookup's id) settles the audit (docs/verified.md).
+   */
+  EXPLORE("EXPLORE");
 
   final String header;
 

@@ -106,7 +106,8 @@ public final class ProxyHandler {
   private CompletableFuture<ProxyReply> lookedUp(ProxyCall call, ChatRequest chat, Stored key, CacheControls controls,
       LookupResult r) {
     if (!r.hit()) {
-      return forward(call, chat, key, r.lookupId(), CacheStatus.MISS, null);
+      return forward(call, chat, key, r.lookupId(),
+          r.kind() == LookupResult.Kind.EXPLORE ? CacheStatus.EXPLORE : CacheStatus.MISS, null);
     }
     long ageS = Math.max(0, (cache.clock().millis() - r.entry().createdAtMillis()) / 1000);
     if (controls.maxAgeS() != null && ageS > controls.maxAgeS()) {
@@ -218,7 +219,7 @@ public final class ProxyHandler {
    * answer is judged against the served one exactly as a gateway's {@code POST /v1/audits} would be.
    */
   private void audit(ProxyCall call, ChatRequest chat, LookupResult r) {
-    upstream.send(CHAT_PATH, call.headers(), chat.withoutStreaming()).thenCompose(start -> {
+    upstream.send(call.target(), call.headers(), chat.withoutStreaming()).thenCompose(start -> {
       if (!(start instanceof UpstreamClient.Whole w) || w.status() != 200) {
         throw new CompletionException(new IOException("the upstream did not answer the audit with 200"));
       }

@@ -53,6 +53,10 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, ProxyReply.St
   @Override
   public synchronized void onSubscribe(Flow.Subscription s) {
     subscription = s;
+    if (finished) {
+      s.cancel(); // the caller left before the upstream's body began
+      return;
+    }
     startIfReady();
   }
 
@@ -177,7 +181,9 @@ final class SseRelay implements Flow.Subscriber<List<ByteBuffer>>, ProxyReply.St
       sub = subscription;
     }
     LOG.debug("the caller went away in the middle of a stream; cancelling the upstream request");
-    sub.cancel();
+    if (sub != null) {
+      sub.cancel();
+    }
   }
 
   private void cancelStall() {

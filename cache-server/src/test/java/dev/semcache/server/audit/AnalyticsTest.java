@@ -51,4 +51,17 @@ class AnalyticsTest {
       assertThat(analytics.counts("faq").audited()).isEqualTo(1);
     }
   }
+
+  @Test
+  void lookupIdsCarryTheirTimeAndDoNotRepeatAcrossRandomBlocks() {
+    long now = 1_764_000_000_123L;
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < 5_000; i++) { // 50 blocks of the per-thread random buffer
+      String id = Analytics.newLookupId(now + i);
+      assertThat(id).matches("l[0-9a-f]{32}");
+      assertThat(Analytics.lookupTime(id)).isEqualTo(now + i);
+      assertThat(id.substring(1, 13)).isEqualTo(java.util.HexFormat.of().toHexDigits(now + i).substring(4));
+      assertThat(seen.add(id.substring(13))).as("random part of id %d", i).isTrue();
+    }
+  }
 }

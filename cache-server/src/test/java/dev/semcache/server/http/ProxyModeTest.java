@@ -541,6 +541,51 @@ class ProxyModeTest {
   }
 
   @Test
+  void anExploreInAVerifiedNamespaceIsForwardedLikeAMissAndItsStoreSettlesTheAudit() throws Exception {
+    assertThat(server.call("PUT", "/v1/namespaces/verified", Map.of("decision", "verified")).status()).isEqualTo(201);
+    chat("verified", request("What is the capital city of France?"));
+    server.refresh();
+    int before = upstream.chatCalls();
+    Reply explore = chat("verified", request("What's the capital of France?"));
+    assertThat(explore.header("X-Cache-Status")).isEqualTo("EXPLORE"); // a new entry has no verdicts yet
+    assertThat(explore.content()).isEqualTo(FakeUpstream.answerTo(request("What's the capital of France?")));
+    assertThat(upstream.chatCalls()).isEqualTo(before + 1);
+    JsonNode audits = null;
+    for (int i = 0; i < 100; i++) { // the store judges the fresh answer against the cached one in the background
+      audits = server.call("GET", "/v1/namespaces/verified/audits", null).json().path("audits");
+      if (audits.size() > 0) {
+        break;
+      }
+      Thread.sleep(50);
+    }
+    assertThat(audits).hasSize(1);
+    assertThat(audits.get(0).path("lookup_id").asText()).isEqualTo(explore.header("X-Semcache-Lookup-Id"));
+  }
+
+  @Test
+  void aStreamInProgressFinishesWhileTheServerDrains() throws Exception {
+    TestServer draining = new TestServer(TestServer.config(dir.resolve("drain"))
+        .withProxy(new ProxyConfig(upstream.baseUrl(), 5, 5, "default", false)), new ManualClock());
+    try {
+      ObjectNode req = request("[slow] Please count from one to ten, one word at a time.").put("stream", true);
+      int before = upstream.chatCalls();
+      var answer = CLIENT.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + draining.port()
+              + "/v1/chat/completions")).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(req.toString())).build(), HttpResponse.BodyHandlers.ofString());
+      for (int i = 0; i < 200 && upstream.chatCalls() == before; i++) {
+        Thread.sleep(10);
+      }
+      Thread.sleep(3L * FakeUpstream.SLOW_MS); // the stream is under way
+      Thread closer = Thread.ofPlatform().start(draining::close);
+      HttpResponse<String> r = answer.get(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(assemble(r.body())).isEqualTo(FakeUpstream.answerTo(req));
+      closer.join();
+    } finally {
+      draining.close();
+    }
+  }
+
+  @Test
   void withoutAnUpstreamTheOpenAiPathsSayProxyModeIsOff() throws Exception {
     try (TestServer off = new TestServer(dir.resolve("off"))) {
       TestServer.Response r = off.call("POST", "/v1/chat/completions", request("hello?"));

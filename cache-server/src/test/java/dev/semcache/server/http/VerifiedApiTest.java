@@ -96,6 +96,25 @@ class VerifiedApiTest {
     assertThat(verified("faq").get("entries_with_verdicts").asLong()).as("and not back after a restart").isZero();
   }
 
+  /** The gateway's usual miss flow settles an explore: its store, naming the lookup, is judged by its answer. */
+  @Test
+  void theStoreThatFollowsAnExploreTeachesTheEntry() {
+    s = new TestServer(TestServer.config(dir), clock);
+    s.call("PUT", "/v1/namespaces/faq", Map.of("decision", "verified", "audit_rate", 0.0));
+    String id = s.store("faq", PROMPT, ANSWER).json().get("entry_id").asText();
+    Response explore = s.lookup("faq", PARAPHRASE);
+    assertThat(explore.json().get("kind").asText()).isEqualTo("explore");
+    Response stored = s.call("POST", "/v1/entries", Map.of("namespace", "faq", "prompt", PARAPHRASE, "response",
+        ANSWER, "lookup_id", explore.json().get("lookup_id").asText()));
+    assertThat(stored.status()).isEqualTo(201);
+    JsonNode audits = s.call("GET", "/v1/namespaces/faq/audits?limit=10", null).json().get("audits");
+    assertThat(audits).hasSize(1);
+    assertThat(audits.get(0).get("entry_id").asText()).isEqualTo(id);
+    assertThat(audits.get(0).get("verdict").asText()).isEqualTo("correct");
+    assertThat(audits.get(0).get("source").asText()).isEqualTo("identical");
+    assertThat(verified("faq").get("entries_with_verdicts").asLong()).isEqualTo(1);
+  }
+
   @Test
   void aLookupWithItsOwnThresholdIsDecidedStaticallyAndBadSettingsAreRefused() {
     s = new TestServer(TestServer.config(dir), clock);
