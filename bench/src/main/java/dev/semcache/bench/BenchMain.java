@@ -26,6 +26,8 @@ public final class BenchMain {
       StorageBench.run(args.length > 1 ? Integer.parseInt(args[1]) : 100_000);
     } else if (args.length > 0 && args[0].equals("load")) {
       LoadGenerator.main(Arrays.copyOfRange(args, 1, args.length));
+    } else if (args.length > 0 && args[0].equals("tenants")) {
+      TenantBench.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("proxy")) {
       ProxyBench.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("stages")) {

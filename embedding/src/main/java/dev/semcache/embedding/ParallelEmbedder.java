@@ -2,8 +2,6 @@ package dev.semcache.embedding;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +28,14 @@ import org.slf4j.LoggerFactory;
  * Both sessions load the same model; {@code BatchInvarianceTest} checks that they give bit-identical
  * vectors, so the choice never shows in the result.
  *
+ * <h2>Fair between tenants</h2>
+ * The queue is a {@link FairQueue}: each tenant (the server passes the namespace) has its own FIFO and
+ * the workers serve the tenants with something waiting in turn, so a namespace that floods the model
+ * with misses gets its share of the workers, not all of them, and another namespace's lookup waits for
+ * at most one turn of each busy tenant. A request whose expected wait (the requests served before it,
+ * in turn, times the recent inference time, over the workers) exceeds {@link ParallelOptions#maxWait()}
+ * is refused at once: an answer that late is worth less than a quick 503.
+ *
  * <p>Bad text is rejected in the caller's thread ({@link IllegalArgumentException}); a full queue is
  * rejected at once ({@link EmbedderOverloadedException}) so that the server can answer 503 instead of
  * queueing without bound.
@@ -40,7 +46,11 @@ public final class ParallelEmbedder implements Embedder {
   private final OnnxEmbedder wide;
   private final OnnxEmbedder narrow;
   private final ParallelOptions options;
-  private final BlockingQueue<Request> queue;
+  /** The tenant of requests that name none. */
+  public static final String NO_TENANT = "";
+  private final FairQueue<Request> queue;
+  /** Recent inference time, an exponentially weighted average (racy updates are fine for an estimate). */
+  private volatile long inferenceNanos = 5_000_000;
   private final List<Thread> workers = new ArrayList<>();
   private final AtomicInteger busy = new AtomicInteger();
   private final AtomicLong wideRuns = new AtomicLong();
@@ -48,7 +58,7 @@ public final class ParallelEmbedder implements Embedder {
   private final AtomicLong rejected = new AtomicLong();
   private volatile boolean closed;
 
-  private record Request(TokenizedText tokens, CompletableFuture<float[]> result) {}
+  private record Request(String tenant, TokenizedText tokens, CompletableFuture<float[]> result) {}
 
   /**
    * @param wide an embedder whose session uses all cores, for requests that find the front idle
@@ -62,7 +72,11 @@ public final class ParallelEmbedder implements Embedder {
     this.wide = wide;
     this.narrow = narrow;
     this.options = options;
-    this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
+    this.queue = new FairQueue<>(options.queueCapacity(), r -> {
+      rejected.incrementAndGet();
+      r.result().completeExceptionally(new EmbedderOverloadedException("embedding queue is full and tenant '"
+          + r.tenant() + "' held more of it than the others waiting; retry later"));
+    });
     for (int i = 0; i < options.workers(); i++) {
       Thread t = Thread.ofPlatform().name("semcache-embed-" + i).daemon(true).unstarted(this::work);
       workers.add(t);
@@ -105,17 +119,48 @@ public final class ParallelEmbedder implements Embedder {
 
   /** Queues already tokenized text; see {@link #embedAsync}. */
   public CompletableFuture<float[]> submit(TokenizedText tokens) {
+    return submit(NO_TENANT, tokens);
+  }
+
+  /**
+   * Queues already tokenized text for a tenant, served in turn with the other tenants' (see the class
+   * comment); see {@link #embedAsync}.
+   *
+   * @throws EmbedderOverloadedException if the queue is full, or the expected wait is over the maximum
+   */
+  public CompletableFuture<float[]> submit(String tenant, TokenizedText tokens) {
     ensureOpen();
-    Request r = new Request(tokens, new CompletableFuture<>());
-    if (!queue.offer(r)) {
+    long waitNanos = expectedWaitNanos(tenant);
+    if (waitNanos > options.maxWait().toNanos()) {
+      rejected.incrementAndGet();
+      throw new EmbedderOverloadedException("the embedding queue's expected wait, " + waitNanos / 1_000_000
+          + " ms, is over the " + options.maxWait().toMillis() + " ms allowed (embedding.max_wait_ms); retry later");
+    }
+    Request r = new Request(tenant, tokens, new CompletableFuture<>());
+    if (!queue.offer(tenant, r)) {
       rejected.incrementAndGet();
       throw new EmbedderOverloadedException("embedding queue is full (" + options.queueCapacity()
           + " waiting, " + options.workers() + " workers busy); retry later");
     }
-    if (closed && queue.remove(r)) {
+    if (closed && queue.remove(tenant, r)) {
       throw new IllegalStateException("embedder is closed");
     }
     return r.result();
+  }
+
+  /**
+   * How long a new request of {@code tenant} would wait: served in turn, it waits for the tenant's own
+   * queue and one request of every other waiting tenant per turn, never more than the whole queue.
+   */
+  long expectedWaitNanos(String tenant) {
+    int total = queue.size();
+    if (total == 0 && busy.get() < options.workers()) {
+      return 0;
+    }
+    int own = queue.size(tenant);
+    int tenants = queue.tenants() + (own == 0 ? 1 : 0);
+    long ahead = Math.min(total, (long) (own + 1) * tenants) + 1;
+    return ahead * inferenceNanos / options.workers();
   }
 
   @Override
@@ -129,10 +174,11 @@ public final class ParallelEmbedder implements Embedder {
     List<CompletableFuture<float[]>> futures = new ArrayList<>(texts.size());
     for (String text : texts) {
       TokenizedText tokens = tokenize(text);
-      Request r = new Request(tokens, new CompletableFuture<>());
+      Request r = new Request(NO_TENANT, tokens, new CompletableFuture<>());
       try {
-        while (!queue.offer(r, 100, TimeUnit.MILLISECONDS)) {
+        while (!queue.offer(NO_TENANT, r)) {
           ensureOpen();
+          Thread.sleep(10);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -174,7 +220,12 @@ public final class ParallelEmbedder implements Embedder {
         boolean alone = running == 1 && queue.isEmpty();
         OnnxEmbedder session = alone ? wide : narrow;
         (alone ? wideRuns : narrowRuns).incrementAndGet();
-        r.result().complete(session.embedTokenized(List.of(r.tokens())).get(0));
+        long t0 = System.nanoTime();
+        float[] v = session.embedTokenized(List.of(r.tokens())).get(0);
+        if (!alone) {
+          inferenceNanos = (inferenceNanos * 7 + (System.nanoTime() - t0)) / 8;
+        }
+        r.result().complete(v);
       } catch (RuntimeException e) {
         r.result().completeExceptionally(e);
       } finally {

@@ -70,4 +70,51 @@ class ParallelEmbedderTest {
       b.close();
     }
   }
+
+  /** A tenant's flood of 200 texts does not delay another tenant's few: they are served in turn. */
+  @Test
+  void aFloodingTenantDoesNotDelayAnotherTenantsTexts() {
+    try (ParallelEmbedder e = ParallelEmbedder.open(
+        ModelSpec.named(ModelSpec.DEFAULT), OnnxOptions.defaults(), new ParallelOptions(2, 1024))) {
+      List<String> done = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<CompletableFuture<float[]>> all = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        String name = "bulk-" + i;
+        all.add(e.submit("bulk", e.tokenize("bulk text number " + i)).whenComplete((v, t) -> done.add(name)));
+      }
+      for (int i = 0; i < 5; i++) {
+        String name = "chat-" + i;
+        all.add(e.submit("chat", e.tokenize("chat question " + i)).whenComplete((v, t) -> done.add(name)));
+      }
+      all.forEach(CompletableFuture::join);
+      int lastChat = 0;
+      for (int i = 0; i < done.size(); i++) {
+        if (done.get(i).startsWith("chat")) {
+          lastChat = i;
+        }
+      }
+      // in turn: chat's 5 go within the first 2 x 5 served, plus what the workers had started
+      assertThat(lastChat).as("completion order %s", done.subList(0, 20)).isLessThan(20);
+    }
+  }
+
+  /** A text whose expected wait exceeds max_wait is refused at once instead of answering late. */
+  @Test
+  void aTextThatWouldWaitTooLongIsShedAtOnce() {
+    try (ParallelEmbedder e = ParallelEmbedder.open(ModelSpec.named(ModelSpec.DEFAULT), OnnxOptions.defaults(),
+        new ParallelOptions(1, 1024, java.time.Duration.ofMillis(1)))) {
+      List<CompletableFuture<float[]>> accepted = new ArrayList<>();
+      int shed = 0;
+      for (int i = 0; i < 50; i++) {
+        try {
+          accepted.add(e.submit("t", e.tokenize("text number " + i)));
+        } catch (EmbedderOverloadedException ex) {
+          assertThat(ex.getMessage()).contains("expected wait").contains("embedding.max_wait_ms");
+          shed++;
+        }
+      }
+      assertThat(shed).isGreaterThanOrEqualTo(45);
+      accepted.forEach(f -> assertThat(f.join()).hasSize(384));
+    }
+  }
 }

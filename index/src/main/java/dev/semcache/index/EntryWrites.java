@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * of order when they run concurrently, so a commit records only the sequence below the oldest write
  * still on its way to the index ({@code inFlight}); recovery replays what follows. A namespace's {@code
  * max_entries} and the global entry and byte bounds are enforced when storing, by evicting the least
- * recently hit entries first; sweeps reclaim expired entries and enforce the bounds again.
+ * recently hit entries first (under a global bound, from the writer if it holds its fair share, else
+ * from the largest namespace: see {@code evictForGlobalBound}); sweeps reclaim expired entries and
+ * enforce the bounds again.
  */
 final class EntryWrites {
   private static final Logger LOG = LoggerFactory.getLogger(EntryWrites.class);
@@ -96,10 +98,39 @@ final class EntryWrites {
       }
     }
     while (store.count() >= options.maxEntries() || store.bytes() + size > options.maxBytes()) {
-      if (!evictOldest(null)) {
+      if (!evictForGlobalBound(namespace)) {
         break;
       }
     }
+  }
+
+  /**
+   * Makes room under a global bound without letting one namespace's writes empty another: the writer's
+   * own least recently hit entry goes if the writer holds at least its fair share of the entries (the
+   * total over the number of namespaces), else the least recently hit entry of the namespace that holds
+   * the most. A namespace within its fair share never loses entries to another's writes. (A global LRU
+   * let a bulk writer evict every other namespace's entries.)
+   *
+   * @param writer the namespace storing, or null for a sweep
+   */
+  private boolean evictForGlobalBound(String writer) {
+    List<String> all = store.namespaces();
+    long total = store.count();
+    int n = Math.max(1, all.size() + (writer != null && !all.contains(writer) ? 1 : 0));
+    String victim = null;
+    if (writer != null && store.count(writer) * n >= total) {
+      victim = writer;
+    } else {
+      long most = 0;
+      for (String ns : all) {
+        long c = store.count(ns);
+        if (c > most) {
+          most = c;
+          victim = ns;
+        }
+      }
+    }
+    return (victim != null && evictOldest(victim)) || evictOldest(null);
   }
 
   private boolean evictOldest(String namespace) {
@@ -217,7 +248,7 @@ final class EntryWrites {
             removed++;
           }
         }
-        while ((store.count() > options.maxEntries() || store.bytes() > options.maxBytes()) && evictOldest(null)) {
+        while ((store.count() > options.maxEntries() || store.bytes() > options.maxBytes()) && evictForGlobalBound(null)) {
           removed++;
         }
       }

@@ -33,6 +33,13 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param maxFalseHitRate in {@code verified} mode, the bound δ on the probability that a served semantic
  *     hit is wrong, above 0 and below 1; no lookup below {@code threshold - near_miss_audit_band} is
  *     explored
+ * @param maxPromptBytes the longest prompt, in UTF-8 bytes, that a lookup, store or invalidation may
+ *     send; a longer one is refused before any work (prompts are held in memory while their lookup is
+ *     remembered, so this bounds what one request can pin)
+ * @param rateLimitPerS requests a second the namespace may make, all keys together; 0 means no limit
+ * @param rateBurst requests that may come at once within that rate; 0 means one second's worth
+ * @param maxConcurrentEmbeddings requests that may embed (semantic lookups, stores, invalidations by
+ *     similarity) in progress at once in the namespace; 0 means no limit
  */
 public record NamespaceConfig(
     @JsonProperty("threshold") double threshold,
@@ -49,7 +56,11 @@ public record NamespaceConfig(
     @JsonProperty("cache_nondeterministic") boolean cacheNondeterministic,
     @JsonProperty("cache_non_text") boolean cacheNonText,
     @JsonProperty("decision") DecisionMode decision,
-    @JsonProperty("max_false_hit_rate") double maxFalseHitRate) {
+    @JsonProperty("max_false_hit_rate") double maxFalseHitRate,
+    @JsonProperty("max_prompt_bytes") int maxPromptBytes,
+    @JsonProperty("rate_limit_per_s") double rateLimitPerS,
+    @JsonProperty("rate_burst") int rateBurst,
+    @JsonProperty("max_concurrent_embeddings") int maxConcurrentEmbeddings) {
 
   public static final double DEFAULT_THRESHOLD = 0.90;
   public static final long DEFAULT_TTL_S = 86_400;
@@ -57,6 +68,12 @@ public record NamespaceConfig(
   public static final long DEFAULT_MAX_ENTRIES = 1_000_000;
   public static final double DEFAULT_ANSWER_THRESHOLD = 0.90;
   public static final double DEFAULT_NEAR_MISS_AUDIT_BAND = 0.10;
+  public static final int DEFAULT_MAX_PROMPT_BYTES = 64 * 1024;
+  /**
+   * The longest time to live, 100 years in seconds: far beyond any cache's need, and far below the
+   * point where milliseconds since the epoch plus the TTL overflow a long.
+   */
+  public static final long MAX_TTL_LIMIT_S = 100L * 366 * 86_400;
   /** Every earlier message of a conversation is part of a chat request's fingerprint. */
   public static final int DEFAULT_FINGERPRINT_WINDOW = -1;
   public static final double DEFAULT_MAX_FALSE_HIT_RATE = 0.02;
@@ -71,6 +88,24 @@ public record NamespaceConfig(
     }
     if (maxTtlSeconds < ttlSeconds) {
       throw new IllegalArgumentException("max_ttl_s must be at least ttl_s (" + ttlSeconds + "); max_ttl_s=" + maxTtlSeconds);
+    }
+    if (maxTtlSeconds > MAX_TTL_LIMIT_S) {
+      throw new IllegalArgumentException("max_ttl_s must be at most " + MAX_TTL_LIMIT_S + " (100 years); max_ttl_s="
+          + maxTtlSeconds);
+    }
+    if (maxPromptBytes <= 0) {
+      throw new IllegalArgumentException("max_prompt_bytes must be positive; max_prompt_bytes=" + maxPromptBytes);
+    }
+    if (!(rateLimitPerS >= 0 && rateLimitPerS <= 1e9)) {
+      throw new IllegalArgumentException("rate_limit_per_s must be between 0 (no limit) and 1e9; rate_limit_per_s="
+          + rateLimitPerS);
+    }
+    if (rateBurst < 0) {
+      throw new IllegalArgumentException("rate_burst must not be negative; rate_burst=" + rateBurst);
+    }
+    if (maxConcurrentEmbeddings < 0) {
+      throw new IllegalArgumentException("max_concurrent_embeddings must not be negative (0 is no limit);"
+          + " max_concurrent_embeddings=" + maxConcurrentEmbeddings);
     }
     if (maxEntries <= 0) {
       throw new IllegalArgumentException("max_entries must be positive; max_entries=" + maxEntries);
@@ -119,7 +154,7 @@ public record NamespaceConfig(
       double nearMissAuditBand, int fingerprintWindow, boolean cacheNondeterministic, boolean cacheNonText) {
     this(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
         answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, DecisionMode.STATIC,
-        DEFAULT_MAX_FALSE_HIT_RATE);
+        DEFAULT_MAX_FALSE_HIT_RATE, DEFAULT_MAX_PROMPT_BYTES, 0, 0, 0);
   }
 
   /** The settings a namespace starts with. */
@@ -148,37 +183,73 @@ public record NamespaceConfig(
   public NamespaceConfig withThreshold(double t) {
     return new NamespaceConfig(t, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
         answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
-        maxFalseHitRate);
+        maxFalseHitRate,
+        maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withAudits(double rate, double answerT, double band) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, rate, targetFalseHitRate,
         promptOverflow, answerT, band, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
-        maxFalseHitRate);
+        maxFalseHitRate,
+        maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withMaxEntries(long n) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, n, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
         answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
-        maxFalseHitRate);
+        maxFalseHitRate,
+        maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 
   public NamespaceConfig withTtl(long ttl, long maxTtl, boolean sliding) {
     return new NamespaceConfig(threshold, ttl, maxTtl, maxEntries, sliding, auditRate, targetFalseHitRate, promptOverflow,
         answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
-        maxFalseHitRate);
+        maxFalseHitRate, maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
+  }
+
+  public NamespaceConfig withMaxPromptBytes(int bytes) {
+    return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
+        promptOverflow, answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
+        maxFalseHitRate, bytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
+  }
+
+  public NamespaceConfig withQuotas(double ratePerS, int burst, int maxEmbeddings) {
+    return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
+        promptOverflow, answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
+        maxFalseHitRate, maxPromptBytes, ratePerS, burst, maxEmbeddings);
+  }
+
+  /**
+   * Whether a prompt is longer than {@code max_prompt_bytes} in UTF-8. Counts bytes only when the
+   * character count leaves it open (a character is 1 to 3 bytes).
+   */
+  public boolean promptTooLong(String prompt) {
+    int chars = prompt.length();
+    if (chars > maxPromptBytes) {
+      return true;
+    }
+    if ((long) chars * 3 <= maxPromptBytes) {
+      return false;
+    }
+    int bytes = 0;
+    for (int i = 0; i < chars; i++) {
+      char c = prompt.charAt(i);
+      bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3; // a pair: 2 + 2
+    }
+    return bytes > maxPromptBytes;
   }
 
   /** Proxy mode's settings changed. */
   public NamespaceConfig withProxy(int window, boolean nondeterministic, boolean nonText) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
-        promptOverflow, answerThreshold, nearMissAuditBand, window, nondeterministic, nonText, decision, maxFalseHitRate);
+        promptOverflow, answerThreshold, nearMissAuditBand, window, nondeterministic, nonText, decision, maxFalseHitRate,
+        maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 
   /** The decision mode and its bound changed. */
   public NamespaceConfig withDecision(DecisionMode mode, double maxFalse) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
         promptOverflow, answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, mode,
-        maxFalse);
+        maxFalse, maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
   }
 }

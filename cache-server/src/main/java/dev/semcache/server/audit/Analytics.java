@@ -70,7 +70,18 @@ public final class Analytics implements AutoCloseable {
    * @param seed seed of the audit sampling for reproducible experiments, or null for a random one
    * @param retention how long verdicts are kept (and count in the estimates), by the lookup's time
    */
-  public record Settings(Duration window, long rememberedLookups, Long seed, Duration retention) {
+  public record Settings(Duration window, long rememberedLookups, Long seed, Duration retention, long rememberedBytes,
+      double namespaceShare) {
+    /** Estimated heap bytes of remembered lookups, all namespaces together, by default. */
+    public static final long DEFAULT_REMEMBERED_BYTES = 64L << 20;
+    /** The fraction of the remembered lookups' bytes and slots one namespace may hold, by default. */
+    public static final double DEFAULT_NAMESPACE_SHARE = 0.25;
+
+    /** With the default byte bound and namespace share. */
+    public Settings(Duration window, long rememberedLookups, Long seed, Duration retention) {
+      this(window, rememberedLookups, seed, retention, DEFAULT_REMEMBERED_BYTES, DEFAULT_NAMESPACE_SHARE);
+    }
+
     public static Settings defaults() {
       return new Settings(Duration.ofHours(1), 200_000, null, Duration.ofDays(30));
     }
@@ -116,7 +127,8 @@ public final class Analytics implements AutoCloseable {
     this.answers = answers;
     this.nodeId = storage.nodeId();
     this.startedAtMillis = clock.millis();
-    this.remembered = new RecentLookups(settings.rememberedLookups());
+    this.remembered = new RecentLookups(settings.rememberedLookups(), settings.window().toMillis(),
+        settings.rememberedBytes(), settings.namespaceShare());
     this.seeded = settings.seed() == null ? null : new SplittableRandom(settings.seed());
     load();
     this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -387,7 +399,7 @@ public final class Analytics implements AutoCloseable {
     s.countMinute(now, true);
     s.dirty = true;
     remembered.put(new ServedLookup(namespace, lookupId, ServedLookup.EXACT, 1.0, threshold, null, served.prompt(),
-        served.id(), null, false, now));
+        served.id(), null, false, now), now);
   }
 
   /**
@@ -424,13 +436,14 @@ public final class Analytics implements AutoCloseable {
     }
     boolean nearMiss = !hit && nearest != null && similarity >= threshold - config.nearMissAuditBand();
     boolean sampled = explore || (hit || nearMiss) && rate > 0 && draw() < rate;
+    if (hit || sampled) {
+      ServedLookup kept = remembered.put(new ServedLookup(namespace, lookupId,
+          hit ? ServedLookup.SEMANTIC : ServedLookup.NEAR_MISS, similarity, threshold, prompt, nearest.prompt(),
+          nearest.id(), sampled ? nearest.response() : null, sampled, now), now);
+      sampled = kept != null && kept.sampled(); // a lookup not remembered whole cannot be audited: do not ask
+    }
     if (sampled) {
       s.sampled.increment();
-    }
-    if (hit || sampled) {
-      remembered.put(new ServedLookup(namespace, lookupId, hit ? ServedLookup.SEMANTIC : ServedLookup.NEAR_MISS,
-          similarity, threshold, prompt, nearest.prompt(), nearest.id(), sampled ? nearest.response() : null, sampled,
-          now));
     }
     return sampled;
   }
@@ -455,7 +468,7 @@ public final class Analytics implements AutoCloseable {
     if (lookupId == null) {
       return Optional.empty();
     }
-    ServedLookup l = remembered.get(lookupId, clock.millis(), settings.window().toMillis());
+    ServedLookup l = remembered.get(lookupId, clock.millis());
     return l != null && l.sampled() && !l.hit() && l.namespace().equals(namespace) && !l.isAudited()
         ? Optional.of(l) : Optional.empty();
   }
@@ -559,7 +572,7 @@ public final class Analytics implements AutoCloseable {
 
   /** The remembered lookup, or the refusal that says why there is none. */
   private ServedLookup find(String namespace, String lookupId) {
-    ServedLookup l = remembered.get(lookupId, clock.millis(), settings.window().toMillis());
+    ServedLookup l = remembered.get(lookupId, clock.millis());
     if (l != null && l.namespace().equals(namespace)) {
       return l;
     }
@@ -597,6 +610,16 @@ public final class Analytics implements AutoCloseable {
     AuditCounts c = counts(namespace);
     return ThresholdCurve.compute(s.lookups(), s.exactHits(), s.nearestHistogram(), c.correctHistogram(),
         c.falseHistogram(), s.auditFloor(), config.targetFalseHitRate());
+  }
+
+  /** Estimated heap bytes of the lookups remembered for audits and feedback, all namespaces together. */
+  public long rememberedBytes() {
+    return remembered.bytes();
+  }
+
+  /** Estimated heap bytes of one namespace's remembered lookups. */
+  public long rememberedBytes(String namespace) {
+    return remembered.bytes(namespace);
   }
 
   /** Namespaces with statistics, on this node or another. */

@@ -109,6 +109,32 @@ public final class ServedLookup {
     return !NEAR_MISS.equals(kind);
   }
 
+  /** Characters of each prompt a lookup keeps when its namespace or the table is over its byte budget. */
+  static final int SLIM_PROMPT_CHARS = 100;
+
+  /** Estimated heap bytes: the object and its strings (two bytes a character, the worst case). */
+  long bytes() {
+    return 160 + 2L * (length(prompt) + length(matchedPrompt) + length(response));
+  }
+
+  /**
+   * This lookup without its cached answer and with its prompts cut to {@link #SLIM_PROMPT_CHARS}: what
+   * is remembered when the full one does not fit its budget. It still receives feedback; it is not
+   * sampled for audit (the answer to compare with is gone).
+   */
+  ServedLookup slim() {
+    return new ServedLookup(namespace, lookupId, kind, similarity, threshold, cut(prompt), cut(matchedPrompt), entryId,
+        null, false, atMillis);
+  }
+
+  private static int length(String s) {
+    return s == null ? 0 : s.length();
+  }
+
+  private static String cut(String s) {
+    return s == null || s.length() <= SLIM_PROMPT_CHARS ? s : s.substring(0, SLIM_PROMPT_CHARS);
+  }
+
   boolean isAudited() {
     return ((int) STATE.getVolatile(this) & AUDITED) != 0;
   }

@@ -28,7 +28,9 @@ public final class CacheRequestException extends RuntimeException {
     /** The lookup already has its audit verdict (or its feedback). */
     ALREADY_AUDITED,
     /** Feedback names a lookup that missed: nothing was served to be wrong. */
-    NOT_A_HIT;
+    NOT_A_HIT,
+    /** A caller that may only read asked for a threshold below the namespace's. */
+    THRESHOLD_NOT_ALLOWED;
 
     public String wire() {
       return name().toLowerCase(java.util.Locale.ROOT);

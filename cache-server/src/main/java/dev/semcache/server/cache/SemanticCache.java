@@ -61,15 +61,32 @@ public final class SemanticCache implements AutoCloseable {
   private final Analytics analytics;
   private final Verifier verifier;
 
+  /**
+   * What the misses waiting for their store may hold in memory.
+   *
+   * @param pendingBytes estimated heap bytes of their embeddings, all namespaces together
+   * @param namespaceShare the fraction of that one namespace may hold, above 0 and at most 1
+   */
+  public record MemoryLimits(long pendingBytes, double namespaceShare) {
+    public static MemoryLimits defaults() {
+      return new MemoryLimits(64L << 20, 0.25);
+    }
+  }
+
   public SemanticCache(CacheStorage storage, ParallelEmbedder embedder, InstantSource clock, Executor storageExecutor,
       boolean autoCreate, NamespaceConfig defaults, Analytics.Settings auditSettings) {
+    this(storage, embedder, clock, storageExecutor, autoCreate, defaults, auditSettings, MemoryLimits.defaults());
+  }
+
+  public SemanticCache(CacheStorage storage, ParallelEmbedder embedder, InstantSource clock, Executor storageExecutor,
+      boolean autoCreate, NamespaceConfig defaults, Analytics.Settings auditSettings, MemoryLimits memory) {
     this.storage = storage;
     this.embedder = embedder;
     this.clock = clock;
     this.storageExecutor = storageExecutor;
     this.autoCreate = autoCreate;
     this.defaults = defaults;
-    this.pending = new PendingLookups(100_000, PENDING_TTL, clockTicker(clock));
+    this.pending = new PendingLookups(memory.pendingBytes(), memory.namespaceShare(), PENDING_TTL, clockTicker(clock));
     this.analytics = new Analytics(storage, clock, auditSettings, this::answerSimilarity);
     this.verifier = new Verifier(storage, analytics::counts, clock);
     analytics.onRecorded(verifier::learn);
@@ -110,7 +127,8 @@ public final class SemanticCache implements AutoCloseable {
     if (cached.isEmpty()) {
       return UNDECIDED;
     }
-    double threshold = request.threshold() == null ? cached.get().threshold() : validThreshold(request.threshold());
+    requirePromptFits(prompt, cached.get());
+    double threshold = threshold(request, cached.get());
     CacheStorage.ExactProbe probe = storage.probeExact(ns, request.scope(), prompt);
     if (!(probe instanceof CacheStorage.ExactProbe.Hit hit)) {
       return probe instanceof CacheStorage.ExactProbe.Absent
@@ -140,7 +158,8 @@ public final class SemanticCache implements AutoCloseable {
     String ns = validNamespace(request.namespace());
     String prompt = validPrompt(request.prompt());
     NamespaceConfig config = existingConfig(ns);
-    double threshold = request.threshold() == null ? config.threshold() : validThreshold(request.threshold());
+    requirePromptFits(prompt, config);
+    double threshold = threshold(request, config);
     String lookupId = newLookupId();
     boolean skipExact = exactAbsentNanos >= 0;
     Optional<Entry> exact = skipExact ? Optional.empty() : storage.findExact(ns, request.scope(), prompt);
@@ -152,7 +171,7 @@ public final class SemanticCache implements AutoCloseable {
           new LookupTimings(exactNanos, LookupTimings.NOT_RUN, LookupTimings.NOT_RUN), false, null));
     }
     long embedStart = System.nanoTime();
-    return embed(prompt, config).thenApplyAsync(vector -> {
+    return embed(ns, prompt, config).thenApplyAsync(vector -> {
       long searchStart = System.nanoTime();
       List<Match> nearest = storage.findNearest(ns, request.scope(), vector, 1);
       float similarity = nearest.isEmpty() ? Float.NaN : nearest.get(0).similarity();
@@ -194,13 +213,14 @@ public final class SemanticCache implements AutoCloseable {
       throw new CacheRequestException(CacheRequestException.Code.UNCACHEABLE_RESPONSE, why);
     });
     NamespaceConfig config = existingConfig(ns);
+    requirePromptFits(prompt, config);
     try {
       config.ttlMillisFor(request.ttlSeconds());
     } catch (IllegalArgumentException e) {
       throw CacheRequestException.invalid(e.getMessage());
     }
     Optional<float[]> reused = pending.vectorFor(request.lookupId(), ns, request.scope(), prompt);
-    CompletableFuture<float[]> vector = reused.map(CompletableFuture::completedFuture).orElseGet(() -> embed(prompt, config));
+    CompletableFuture<float[]> vector = reused.map(CompletableFuture::completedFuture).orElseGet(() -> embed(ns, prompt, config));
     return vector.thenApplyAsync(v -> {
       if (autoCreate) {
         storage.createConfigIfAbsent(ns, defaults); // only now: a refused store changes nothing
@@ -245,10 +265,11 @@ public final class SemanticCache implements AutoCloseable {
     String ns = validNamespace(namespace);
     String p = validPrompt(prompt);
     NamespaceConfig config = existingConfig(ns);
+    requirePromptFits(p, config);
     if (!(minSimilarity >= 0 && minSimilarity <= 1)) {
       throw CacheRequestException.invalid("min_similarity must be between 0 and 1; min_similarity=" + minSimilarity);
     }
-    return embed(p, config).thenApplyAsync(vector -> {
+    return embed(ns, p, config).thenApplyAsync(vector -> {
       int removed = 0;
       for (Match m : storage.findNearest(ns, scope, vector, limit)) {
         if (m.similarity() >= minSimilarity && storage.delete(ns, m.entry().id())) {
@@ -262,6 +283,11 @@ public final class SemanticCache implements AutoCloseable {
   /** The config in effect for a namespace. */
   public NamespaceConfig namespaceConfig(String namespace) {
     return existingConfig(validNamespace(namespace));
+  }
+
+  /** The namespace's config if it is held in memory (no store access), for checks on an event loop. */
+  public Optional<NamespaceConfig> cachedNamespaceConfig(String namespace) {
+    return storage.cachedConfig(validNamespace(namespace));
   }
 
   /** Whether the namespace has been created (explicitly or by a first store). */
@@ -334,6 +360,11 @@ public final class SemanticCache implements AutoCloseable {
     return pending.size();
   }
 
+  /** Estimated heap bytes of the misses waiting for a store; of one namespace's with a name. */
+  public long pendingBytes(String namespace) {
+    return namespace == null ? pending.bytes() : pending.bytes(namespace);
+  }
+
   /** Live and not yet swept entries of a namespace. */
   public long entryCount(String namespace) {
     return storage.entryCount(validNamespace(namespace));
@@ -359,7 +390,8 @@ public final class SemanticCache implements AutoCloseable {
         "namespace '" + ns + "' does not exist; an admin creates it with PUT /v1/namespaces/" + ns);
   }
 
-  private CompletableFuture<float[]> embed(String prompt, NamespaceConfig config) {
+  /** Embeds for a namespace: its turn in the embedder's fair queue. */
+  private CompletableFuture<float[]> embed(String namespace, String prompt, NamespaceConfig config) {
     TokenizedText tokens;
     try {
       tokens = embedder.tokenize(prompt);
@@ -372,7 +404,7 @@ public final class SemanticCache implements AutoCloseable {
               + embedder.model().name() + " reads, and this namespace's prompt_overflow is 'reject'"
               + " (set it to 'truncate' to embed the first " + embedder.model().maxTokens() + " tokens)");
     }
-    return embedder.submit(tokens);
+    return embedder.submit(namespace, tokens);
   }
 
   private static String validNamespace(String ns) {
@@ -389,6 +421,28 @@ public final class SemanticCache implements AutoCloseable {
           "prompt must be a non-blank string; prompt=" + (prompt == null ? "null" : "'" + prompt + "'"));
     }
     return prompt;
+  }
+
+  private static void requirePromptFits(String prompt, NamespaceConfig config) {
+    if (config.promptTooLong(prompt)) {
+      throw new CacheRequestException(CacheRequestException.Code.PROMPT_TOO_LONG, "prompt is longer than this"
+          + " namespace's max_prompt_bytes (" + config.maxPromptBytes() + " bytes of UTF-8); prompt has "
+          + prompt.length() + " characters");
+    }
+  }
+
+  /** The threshold of a lookup: the namespace's, or the request's override if the caller may use it. */
+  private static double threshold(LookupRequest request, NamespaceConfig config) {
+    if (request.threshold() == null) {
+      return config.threshold();
+    }
+    double t = validThreshold(request.threshold());
+    if (t < config.threshold() && !request.mayLowerThreshold()) {
+      throw new CacheRequestException(CacheRequestException.Code.THRESHOLD_NOT_ALLOWED, "a read-only key may raise"
+          + " the threshold of a lookup, not lower it below the namespace's (" + config.threshold() + "): a lower"
+          + " one would serve, count and renew entries for everyone; threshold=" + t);
+    }
+    return t;
   }
 
   private static double validThreshold(double t) {

@@ -85,6 +85,9 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("semcache serve: cannot listen on " + cfg.host() + ":" + cfg.port() + ": " + e.getMessage());
       return START_FAILED;
     }
+    if (cfg.tls().enabled()) {
+      HangupSignal.onHangup(server::reloadTls);
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       LOG.info("stopping: draining requests, then closing the store");

@@ -34,4 +34,10 @@ public record AuditConfig(
     return new Analytics.Settings(Duration.ofSeconds(windowS), rememberedLookups, seed == 0 ? null : seed,
         Duration.ofDays(retentionDays));
   }
+
+  /** The settings, with the byte bound and namespace share of {@code limits}. */
+  public Analytics.Settings toSettings(LimitsConfig limits) {
+    return new Analytics.Settings(Duration.ofSeconds(windowS), rememberedLookups, seed == 0 ? null : seed,
+        Duration.ofDays(retentionDays), limits.rememberedBytes(), limits.namespaceShare());
+  }
 }

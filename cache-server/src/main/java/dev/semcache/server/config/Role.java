@@ -2,13 +2,21 @@ package dev.semcache.server.config;
 
 import java.util.Locale;
 
-/** What a key may do. Each role includes the ones before it. */
+/**
+ * What a key may do. Each of read, write and admin includes the ones before it. {@code metrics} stands
+ * apart: it reads {@code /metrics} and the dashboard's figures (namespace list, statistics, analysis) of
+ * its namespaces, and nothing else; admin includes it.
+ */
 public enum Role {
   READ,
   WRITE,
-  ADMIN;
+  ADMIN,
+  METRICS;
 
   public boolean includes(Role other) {
+    if (this == METRICS || other == METRICS) {
+      return this == other || this == ADMIN;
+    }
     return ordinal() >= other.ordinal();
   }
 
@@ -22,7 +30,7 @@ public enum Role {
         return r;
       }
     }
-    throw new IllegalArgumentException(key + " must be read, write or admin; " + key + "=" + value);
+    throw new IllegalArgumentException(key + " must be read, write, admin or metrics; " + key + "=" + value);
   }
 
   public static Role parse(String value) {

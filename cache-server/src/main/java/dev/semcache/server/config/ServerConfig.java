@@ -23,6 +23,8 @@ import java.util.List;
  * @param namespaceDefaults the config a new namespace starts with
  * @param apiKeys who may call; empty means everyone on loopback
  * @param proxy proxy mode (OpenAI-compatible endpoints that forward misses to an upstream)
+ * @param limits what one tenant may hold of shared memory and connections
+ * @param tls TLS on the listener
  */
 public record ServerConfig(
     @JsonProperty("host") String host,
@@ -35,8 +37,11 @@ public record ServerConfig(
     @JsonProperty("audits") AuditConfig audits,
     @JsonProperty("namespace_defaults") NamespaceConfig namespaceDefaults,
     @JsonProperty("api_keys") List<ApiKeyConfig> apiKeys,
-    @JsonProperty("proxy") ProxyConfig proxy) {
+    @JsonProperty("proxy") ProxyConfig proxy,
+    @JsonProperty("limits") LimitsConfig limits,
+    @JsonProperty("tls") TlsConfig tls) {
 
+  @com.fasterxml.jackson.annotation.JsonCreator
   public ServerConfig {
     if (host == null || host.isBlank()) {
       throw new IllegalArgumentException("host must be an address or host name; host=" + host);
@@ -56,6 +61,8 @@ public record ServerConfig(
     require(audits, "audits");
     require(namespaceDefaults, "namespace_defaults");
     proxy = proxy == null ? ProxyConfig.defaults() : proxy;
+    require(limits, "limits");
+    require(tls, "tls");
     apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
     long names = apiKeys.stream().map(ApiKeyConfig::name).distinct().count();
     if (names != apiKeys.size()) {
@@ -67,15 +74,37 @@ public record ServerConfig(
     }
   }
 
-  /** A config with proxy mode off. */
+  /** A config with proxy mode off and the default limits and TLS (off). */
   public ServerConfig(String host, int port, String dataDir, String model, HttpConfig http, EmbeddingConfig embedding,
       StorageConfig storage, AuditConfig audits, NamespaceConfig namespaceDefaults, List<ApiKeyConfig> apiKeys) {
-    this(host, port, dataDir, model, http, embedding, storage, audits, namespaceDefaults, apiKeys, ProxyConfig.defaults());
+    this(host, port, dataDir, model, http, embedding, storage, audits, namespaceDefaults, apiKeys, ProxyConfig.defaults(),
+        LimitsConfig.defaults(), TlsConfig.defaults());
+  }
+
+  /** A config with the default limits and TLS (off). */
+  public ServerConfig(String host, int port, String dataDir, String model, HttpConfig http, EmbeddingConfig embedding,
+      StorageConfig storage, AuditConfig audits, NamespaceConfig namespaceDefaults, List<ApiKeyConfig> apiKeys,
+      ProxyConfig proxy) {
+    this(host, port, dataDir, model, http, embedding, storage, audits, namespaceDefaults, apiKeys, proxy,
+        LimitsConfig.defaults(), TlsConfig.defaults());
   }
 
   /** This config with another proxy section. */
   public ServerConfig withProxy(ProxyConfig p) {
-    return new ServerConfig(host, port, dataDir, model, http, embedding, storage, audits, namespaceDefaults, apiKeys, p);
+    return new ServerConfig(host, port, dataDir, model, http, embedding, storage, audits, namespaceDefaults, apiKeys, p,
+        limits, tls);
+  }
+
+  /** This config with other limits. */
+  public ServerConfig withLimits(LimitsConfig l) {
+    return new ServerConfig(host, port, dataDir, model, http, embedding, storage, audits, namespaceDefaults, apiKeys, proxy,
+        l, tls);
+  }
+
+  /** This config with other TLS settings. */
+  public ServerConfig withTls(TlsConfig t) {
+    return new ServerConfig(host, port, dataDir, model, http, embedding, storage, audits, namespaceDefaults, apiKeys, proxy,
+        limits, t);
   }
 
   private static void require(Object section, String name) {
@@ -88,7 +117,7 @@ public record ServerConfig(
   public static ServerConfig defaults() {
     return new ServerConfig("127.0.0.1", 8080, "data", ModelSpec.DEFAULT, HttpConfig.defaults(),
         EmbeddingConfig.defaults(), StorageConfig.defaults(), AuditConfig.defaults(), NamespaceConfig.defaults(), List.of(),
-        ProxyConfig.defaults());
+        ProxyConfig.defaults(), LimitsConfig.defaults(), TlsConfig.defaults());
   }
 
   /** Whether {@link #host} names only loopback addresses. */

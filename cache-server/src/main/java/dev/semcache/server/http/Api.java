@@ -22,10 +22,13 @@ import dev.semcache.server.cache.SemanticCache;
 import dev.semcache.server.cache.StoreRequest;
 import dev.semcache.server.config.Role;
 import dev.semcache.server.http.ApiKeys.Principal;
+import dev.semcache.server.quota.ConcurrencyLimits;
+import dev.semcache.server.quota.RateLimits;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import dev.semcache.index.StorageUnavailableException;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -52,7 +55,8 @@ final class Api {
   private static final Set<String> INVALIDATE_FIELDS = Set.of("namespace", "scope", "prompt", "min_similarity");
   private static final Set<String> NAMESPACE_FIELDS = Set.of("threshold", "ttl_s", "max_ttl_s", "max_entries",
       "sliding_ttl", "audit_rate", "target_false_hit_rate", "prompt_overflow", "answer_threshold", "near_miss_audit_band",
-      "fingerprint_window", "cache_nondeterministic", "cache_non_text", "decision", "max_false_hit_rate");
+      "fingerprint_window", "cache_nondeterministic", "cache_non_text", "decision", "max_false_hit_rate",
+      "max_prompt_bytes", "rate_limit_per_s", "rate_burst", "max_concurrent_embeddings");
   private static final Set<String> AUDIT_FIELDS = Set.of("namespace", "fresh_response", "verdict", "invalidate");
   private static final Set<String> FEEDBACK_FIELDS = Set.of("namespace", "lookup_id", "verdict", "invalidate");
   /** Minutes of hit-rate history in a stats answer. */
@@ -62,8 +66,11 @@ final class Api {
   private final ApiKeys keys;
   private final ServerMetrics metrics;
   private final Instant startedAt;
+  private final RateLimits rates;
+  private final ConcurrencyLimits embeddings = new ConcurrencyLimits();
 
   Api(SemanticCache cache, ApiKeys keys, ServerMetrics metrics) {
+    this.rates = new RateLimits(cache.clock());
     this.cache = cache;
     this.keys = keys;
     this.metrics = metrics;
@@ -93,15 +100,22 @@ final class Api {
   // ------------------------------------------------------------------ lookup and store
 
   /** A lookup read and authorised, ready to run. */
-  record PreparedLookup(LookupRequest request, long startNanos, long exactAbsentNanos) {
+  record PreparedLookup(LookupRequest request, long startNanos, long exactAbsentNanos, Principal who,
+      boolean namespaceAdmitted) {
     PreparedLookup withExactAbsent(long nanos) {
-      return new PreparedLookup(request, startNanos, nanos);
+      return new PreparedLookup(request, startNanos, nanos, who, namespaceAdmitted);
     }
   }
 
   private PreparedLookup prepareLookup(Principal who, HttpCall call) {
-    LookupRequest request = LookupCodec.read(jsonBytes(call), ns -> ApiKeys.authorize(who, ns, Role.READ));
-    return new PreparedLookup(request, System.nanoTime(), -1);
+    LookupRequest read = LookupCodec.read(jsonBytes(call), ns -> ApiKeys.authorize(who, ns, Role.READ));
+    ApiKeys.authorizeScope(who, read.scope());
+    String ns = read.namespace();
+    // On an event loop only a config held in memory is read; otherwise the worker admits the namespace.
+    var config = cache.cachedNamespaceConfig(ns);
+    admit(who, ns, config.orElse(null));
+    return new PreparedLookup(new LookupRequest(ns, read.prompt(), read.scope(), read.threshold(),
+        who.role().includes(Role.WRITE)), System.nanoTime(), -1, who, config.isPresent());
   }
 
   /**
@@ -117,7 +131,74 @@ final class Api {
   }
 
   CompletableFuture<ApiResponse> lookup(PreparedLookup p) {
-    return guard(() -> cache.lookup(p.request(), p.exactAbsentNanos())).thenApply(r -> lookupAnswer(p, r));
+    String ns = p.request().namespace();
+    NamespaceConfig config = configOrDefaults(ns);
+    if (!p.namespaceAdmitted()) {
+      admitNamespace(ns, config);
+    }
+    return embedding(p.who(), ns, config, () -> cache.lookup(p.request(), p.exactAbsentNanos()))
+        .thenApply(r -> lookupAnswer(p, r));
+  }
+
+  // ------------------------------------------------------------------ quotas
+
+  /** Takes one request from the key's and the namespace's rate limits ({@code config} null: not known yet). */
+  private void admit(Principal who, String ns, NamespaceConfig config) {
+    long wait = rates.tryAcquire("key:" + who.name(), who.ratePerS(), who.rateBurst());
+    if (wait > 0) {
+      throw rateLimited("key '" + who.name() + "' is over its rate limit (" + who.ratePerS() + " requests/s)", wait);
+    }
+    if (config != null) {
+      admitNamespace(ns, config);
+    }
+  }
+
+  private void admitNamespace(String ns, NamespaceConfig config) {
+    long wait = rates.tryAcquire("ns:" + ns, config.rateLimitPerS(), config.rateBurst());
+    if (wait > 0) {
+      throw rateLimited("namespace '" + ns + "' is over its rate_limit_per_s (" + config.rateLimitPerS()
+          + " requests/s)", wait);
+    }
+  }
+
+  private static ApiException rateLimited(String why, long waitNanos) {
+    long s = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+    return new ApiException(HttpResponseStatus.TOO_MANY_REQUESTS, "rate_limited", why + "; retry after " + s + " s",
+        Map.of("Retry-After", Long.toString(s)));
+  }
+
+  /** The namespace's config, or the defaults a first store would give it. */
+  private NamespaceConfig configOrDefaults(String ns) {
+    return cache.namespaceExists(ns) ? cache.namespaceConfig(ns) : cache.namespaceDefaults();
+  }
+
+  /**
+   * Runs a call that may embed within the key's and the namespace's {@code max_concurrent_embeddings};
+   * one more is answered 429 at once.
+   */
+  private <T> CompletableFuture<T> embedding(Principal who, String ns, NamespaceConfig config,
+      java.util.function.Supplier<CompletableFuture<T>> call) {
+    String key = "key:" + who.name();
+    String space = "ns:" + ns;
+    if (!embeddings.tryAcquire(key, who.maxEmbeddings())) {
+      throw tooManyEmbeddings("key '" + who.name() + "' has " + who.maxEmbeddings()
+          + " requests that may embed in progress, its max_concurrent_embeddings");
+    }
+    if (!embeddings.tryAcquire(space, config.maxConcurrentEmbeddings())) {
+      embeddings.release(key);
+      throw tooManyEmbeddings("namespace '" + ns + "' has " + config.maxConcurrentEmbeddings()
+          + " requests that may embed in progress, its max_concurrent_embeddings");
+    }
+    CompletableFuture<T> f = guard(call);
+    return f.whenComplete((r, t) -> {
+      embeddings.release(space);
+      embeddings.release(key);
+    });
+  }
+
+  private static ApiException tooManyEmbeddings(String why) {
+    return new ApiException(HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_embeddings", why + "; retry after 1 s",
+        Map.of("Retry-After", "1"));
   }
 
   private ApiResponse lookupAnswer(PreparedLookup p, LookupResult r) {
@@ -143,20 +224,25 @@ final class Api {
     String prompt = body.requiredString("prompt");
     String response = body.requiredString("response");
     Scope scope = scope(body);
+    ApiKeys.authorizeScope(who, scope);
     Long ttl = body.optionalLong("ttl_s").orElse(null);
     Map<String, String> metadata = body.optionalStringMap("metadata", MAX_ATTRIBUTES, MAX_ATTRIBUTE_KEY_CHARS,
         MAX_ATTRIBUTE_VALUE_CHARS);
     String lookupId = body.optionalString("lookup_id").map(Api::lookupId).orElse(null);
+    NamespaceConfig quotaConfig = configOrDefaults(ns);
+    admit(who, ns, quotaConfig);
     Integer modelStatus = body.optionalLong("model_status").map(s -> {
       if (s < 100 || s > 599) {
         throw ApiException.invalid("'model_status' must be an HTTP status code (100 to 599); model_status=" + s);
       }
       return s.intValue();
     }).orElse(null);
-    return guard(() -> cache.store(new StoreRequest(ns, prompt, response, scope, ttl, metadata, lookupId, modelStatus)))
+    return embedding(who, ns, quotaConfig,
+        () -> cache.store(new StoreRequest(ns, prompt, response, scope, ttl, metadata, lookupId, modelStatus)))
         .thenApply(stored -> {
           metrics.store(ns, stored.embeddingReused());
           Entry e = stored.entry();
+          WriteLog.stored(who, ns, e.id(), scope);
           ObjectNode out = JsonBody.MAPPER.createObjectNode();
           out.put("entry_id", e.id());
           out.put("namespace", ns);
@@ -173,7 +259,7 @@ final class Api {
     String id = entryId(m.param());
     String ns = namespace(requiredQuery(m, "namespace"));
     ApiKeys.authorize(who, ns, Role.READ);
-    Entry e = cache.get(ns, id).orElseThrow(() -> notFoundEntry(ns, id));
+    Entry e = cache.get(ns, id).filter(found -> who.mayUse(found.scope())).orElseThrow(() -> notFoundEntry(ns, id));
     ObjectNode out = JsonBody.MAPPER.createObjectNode();
     out.put("entry_id", e.id());
     out.put("namespace", e.namespace());
@@ -194,9 +280,13 @@ final class Api {
     String id = entryId(m.param());
     String ns = namespace(requiredQuery(m, "namespace"));
     ApiKeys.authorize(who, ns, Role.WRITE);
+    if (who.pinned() && cache.get(ns, id).filter(found -> who.mayUse(found.scope())).isEmpty()) {
+      throw notFoundEntry(ns, id); // another scope's entry is not there for this key
+    }
     if (!cache.delete(ns, id)) {
       throw notFoundEntry(ns, id);
     }
+    WriteLog.deleted(who, ns, id);
     return ApiResponse.noContent();
   }
 
@@ -205,6 +295,7 @@ final class Api {
     String ns = namespace(body.requiredString("namespace"));
     ApiKeys.authorize(who, ns, Role.WRITE);
     Scope scope = scope(body);
+    ApiKeys.authorizeScope(who, scope);
     var prompt = body.optionalString("prompt");
     var min = body.optionalNumber("min_similarity");
     if (prompt.isPresent() != min.isPresent()) {
@@ -215,16 +306,22 @@ final class Api {
       throw ApiException.invalid("'scope' is required to remove every entry of a scope (use {} for the empty scope),"
           + " or give 'prompt' and 'min_similarity'");
     }
+    NamespaceConfig quotaConfig = configOrDefaults(ns);
+    admit(who, ns, quotaConfig);
     CompletableFuture<Integer> removed = prompt.isPresent()
-        ? guard(() -> cache.invalidateSimilar(ns, scope, prompt.get(), min.get(), MAX_INVALIDATE_SIMILAR))
+        ? embedding(who, ns, quotaConfig,
+            () -> cache.invalidateSimilar(ns, scope, prompt.get(), min.get(), MAX_INVALIDATE_SIMILAR))
         : guard(() -> CompletableFuture.completedFuture(cache.invalidate(ns, scope)));
-    return removed.thenApply(n -> json(HttpResponseStatus.OK, JsonBody.MAPPER.createObjectNode().put("removed", n)));
+    return removed.thenApply(n -> {
+      WriteLog.invalidated(who, ns, scope, prompt.isPresent(), n);
+      return json(HttpResponseStatus.OK, JsonBody.MAPPER.createObjectNode().put("removed", n));
+    });
   }
 
   // ------------------------------------------------------------------ namespaces
 
   private ApiResponse listNamespaces(Principal who) {
-    ApiKeys.authorize(who, null, Role.READ);
+    ApiKeys.authorize(who, null, who.role() == Role.METRICS ? Role.METRICS : Role.READ);
     ObjectNode out = JsonBody.MAPPER.createObjectNode();
     var list = out.putArray("namespaces");
     for (String ns : cache.namespaces()) {
@@ -270,6 +367,7 @@ final class Api {
       throw ApiException.invalid(root.getMessage());
     }
     cache.putNamespace(ns, updated);
+    WriteLog.configured(who, ns, updated);
     return json(exists ? HttpResponseStatus.OK : HttpResponseStatus.CREATED, configJson(ns, updated));
   }
 
@@ -413,6 +511,10 @@ final class Api {
 
   private ApiResponse audits(Principal who, Route.Match m) {
     String ns = existingNamespace(who, m.param());
+    ApiKeys.authorizeAllScopes(who); // records carry prompts of every scope
+    if (who.role() == Role.METRICS) {
+      ApiKeys.authorize(who, ns, Role.READ); // figures, not prompts: refused
+    }
     String limitText = m.queryParam("limit");
     int limit = 100;
     if (limitText != null) {
@@ -426,12 +528,48 @@ final class Api {
             + JsonBody.abbreviate(limitText) + "'");
       }
     }
+    String cursor = m.queryParam("cursor");
+    if (cursor != null && !CURSOR.matcher(cursor).matches()) {
+      throw ApiException.invalid("query parameter 'cursor' must be a next_cursor of an earlier page; cursor='"
+          + JsonBody.abbreviate(cursor) + "'");
+    }
     ObjectNode out = JsonBody.MAPPER.createObjectNode().put("namespace", ns);
     var list = out.putArray("audits");
-    for (AuditRecord r : cache.analytics().recent(ns, limit)) {
+    // Newest first, by a key that is unique and sorts as the time does. A page ends at `limit` records or
+    // at about MAX_PAGE_BYTES of JSON, whichever comes first, so that no answer is larger than that for a
+    // client to leave unread; next_cursor goes on from its last record.
+    List<AuditRecord> all = new java.util.ArrayList<>(cache.analytics().recent(ns, Integer.MAX_VALUE));
+    all.sort(java.util.Comparator.comparing(Api::pageKey).reversed());
+    long bytes = 0;
+    String last = null;
+    boolean more = false;
+    for (AuditRecord r : all) {
+      String key = pageKey(r);
+      if (cursor != null && key.compareTo(cursor) >= 0) {
+        continue;
+      }
+      if (list.size() == limit || bytes > MAX_PAGE_BYTES) {
+        more = true;
+        break;
+      }
       list.add(auditJson(r));
+      bytes += 512 + 2L * (r.prompt().length() + r.matchedPrompt().length());
+      last = key;
+    }
+    if (more) {
+      out.put("next_cursor", last);
+    } else {
+      out.putNull("next_cursor");
     }
     return json(HttpResponseStatus.OK, out);
+  }
+
+  /** Bytes of JSON after which a page of audits ends, whatever its limit. */
+  static final long MAX_PAGE_BYTES = 1 << 20;
+  private static final Pattern CURSOR = Pattern.compile("[0-9a-f]{16}-l[0-9a-f]{32}-[a-z_]{1,32}");
+
+  private static String pageKey(AuditRecord r) {
+    return String.format("%016x-%s-%s", r.judgedAtMillis(), r.lookupId(), r.source());
   }
 
   private CompletableFuture<ApiResponse> audit(Principal who, String idParam, JsonBody body) {
@@ -446,7 +584,10 @@ final class Api {
     Verdict verdict = body.optionalString("verdict").map(Api::verdict).orElse(null);
     boolean invalidate = body.optionalBoolean("invalidate").orElse(false);
     return guard(() -> cache.audit(ns, lookupId, fresh, verdict, invalidate))
-        .thenApply(r -> json(HttpResponseStatus.CREATED, auditJson(r)));
+        .thenApply(r -> {
+          WriteLog.judged(who, ns, "audit", lookupId, r.verdict(), r.entryId(), r.invalidated());
+          return json(HttpResponseStatus.CREATED, auditJson(r));
+        });
   }
 
   private ApiResponse feedback(Principal who, JsonBody body) {
@@ -457,6 +598,7 @@ final class Api {
     Verdict verdict = verdict(body.requiredString("verdict"));
     boolean invalidate = body.optionalBoolean("invalidate").orElse(false);
     AuditRecord r = cache.feedback(ns, lookupId, verdict, invalidate);
+    WriteLog.judged(who, ns, "feedback", lookupId, r.verdict(), r.entryId(), r.invalidated());
     ObjectNode out = JsonBody.MAPPER.createObjectNode();
     out.put("lookup_id", r.lookupId());
     out.put("namespace", r.namespace());
@@ -497,10 +639,10 @@ final class Api {
     }
   }
 
-  /** A namespace the caller may read and that exists. */
+  /** A namespace the caller may read (or observe, with the metrics role) and that exists. */
   private String existingNamespace(Principal who, String name) {
     String ns = namespace(name);
-    ApiKeys.authorize(who, ns, Role.READ);
+    ApiKeys.authorize(who, ns, who.role() == Role.METRICS ? Role.METRICS : Role.READ);
     if (!cache.namespaceExists(ns)) {
       throw notFoundNamespace(ns);
     }
@@ -521,10 +663,13 @@ final class Api {
 
   /** The body of a call that must carry JSON, once its Content-Type is checked. */
   private static byte[] jsonBytes(HttpCall call) {
+    // Required, not assumed: a web page can send a body without a Content-Type, or as text/plain, in a
+    // "simple" cross-site request that no CORS preflight guards; it cannot send application/json so.
     String type = call.contentType();
-    if (type != null && !type.regionMatches(true, 0, "application/json", 0, 16)) {
+    if (type == null || !type.regionMatches(true, 0, "application/json", 0, 16)) {
       throw new ApiException(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
-          "send the body as JSON with 'Content-Type: application/json'; got '" + JsonBody.abbreviate(type) + "'");
+          "send the body as JSON with 'Content-Type: application/json'; got "
+              + (type == null ? "no Content-Type" : "'" + JsonBody.abbreviate(type) + "'"));
     }
     return call.body();
   }
@@ -610,6 +755,7 @@ final class Api {
         case LOOKUP_NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
         case LOOKUP_EXPIRED -> HttpResponseStatus.GONE;
         case NOT_SAMPLED, ALREADY_AUDITED, NOT_A_HIT -> HttpResponseStatus.CONFLICT;
+        case THRESHOLD_NOT_ALLOWED -> HttpResponseStatus.FORBIDDEN;
       };
       return new ApiException(status, c.code().wire(), c.getMessage());
     }

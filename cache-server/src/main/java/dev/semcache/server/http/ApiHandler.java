@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * writes the answers. Requests on one connection are answered one at a time and in order (HTTP/1.1
  * pipelining included): while one is being worked on, the next wait here and the connection stops
  * reading, so a client that sends faster than it is answered is slowed by TCP, not buffered without
- * bound. All state is touched only on the connection's event loop.
+ * bound. Likewise a client that does not read its answers: while the channel is not writable (more
+ * than the write buffer's high-water mark is waiting to go out), nothing more is read or started. All state is touched only on the connection's event loop.
  */
 final class ApiHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
@@ -44,6 +45,8 @@ final class ApiHandler extends ChannelInboundHandlerAdapter {
   private boolean closing;
   /** More requests arrived ahead of their answers than {@link #MAX_PIPELINED}: answer 429 after the queue. */
   private boolean overflowed;
+  /** The last answer is still waiting to be written out: nothing more is read or started until it is. */
+  private boolean pausedForWrites;
   /** The body of a streamed answer being written, or null. */
   private ChannelSink streaming;
 
@@ -64,7 +67,7 @@ final class ApiHandler extends ChannelInboundHandlerAdapter {
       req.release();
       return;
     }
-    if (!busy) {
+    if (!busy && !pausedForWrites) {
       start(ctx, req);
     } else if (waiting.size() < MAX_PIPELINED && !overflowed) {
       waiting.add(req);
@@ -163,6 +166,18 @@ final class ApiHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     busy = false;
+    if (!ctx.channel().isWritable()) {
+      // The client is not reading its answers: take nothing more from it until they drain, or a client
+      // that pipelines small requests for large answers would grow the outbound buffer without bound.
+      ctx.channel().config().setAutoRead(false);
+      pausedForWrites = true;
+      return;
+    }
+    next(ctx);
+  }
+
+  /** Starts the next waiting request, or answers the overflow, or reads on. */
+  private void next(ChannelHandlerContext ctx) {
     FullHttpRequest next = waiting.poll();
     if (next != null) {
       start(ctx, next);
@@ -199,6 +214,9 @@ final class ApiHandler extends ChannelInboundHandlerAdapter {
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     if (streaming != null) {
       streaming.writabilityChanged();
+    } else if (pausedForWrites && ctx.channel().isWritable() && !busy && !closing) {
+      pausedForWrites = false;
+      next(ctx);
     }
     ctx.fireChannelWritabilityChanged();
   }

@@ -1,5 +1,6 @@
 package dev.semcache.server.http;
 
+import dev.semcache.index.Scope;
 import dev.semcache.server.config.ApiKeyConfig;
 import dev.semcache.server.config.Role;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -14,12 +15,27 @@ import java.util.Set;
  * time taken says nothing about which key, or how much of one, matched. Keys themselves are never held.
  */
 final class ApiKeys {
-  /** Who made a request: the key's name, role and namespaces. */
-  record Principal(String name, Role role, Set<String> namespaces) {
-    static final Principal LOOPBACK = new Principal("(no keys configured)", Role.ADMIN, Set.of("*"));
+  /** Who made a request: the key's name, role, namespaces and the scope attributes it is pinned to. */
+  record Principal(String name, Role role, Set<String> namespaces, Map<String, String> pinnedScope, double ratePerS,
+      int rateBurst, int maxEmbeddings) {
+    static final Principal LOOPBACK = new Principal("(no keys configured)", Role.ADMIN, Set.of("*"), Map.of(), 0, 0, 0);
 
     boolean mayUse(String namespace) {
       return namespaces.contains("*") || namespaces.contains(namespace);
+    }
+
+    boolean pinned() {
+      return !pinnedScope.isEmpty();
+    }
+
+    /** Whether a scope carries every attribute this key is pinned to, with its value. */
+    boolean mayUse(Scope scope) {
+      for (var e : pinnedScope.entrySet()) {
+        if (!e.getValue().equals(scope.attributes().get(e.getKey()))) {
+          return false;
+        }
+      }
+      return true;
     }
   }
 
@@ -31,7 +47,8 @@ final class ApiKeys {
 
   ApiKeys(List<ApiKeyConfig> configured) {
     this.keys = configured.stream()
-        .map(k -> new Key(k.hash(), new Principal(k.name(), Role.parse(k.role()), Set.copyOf(k.namespaces()))))
+        .map(k -> new Key(k.hash(), new Principal(k.name(), Role.parse(k.role()), Set.copyOf(k.namespaces()), k.scope(),
+            k.rateLimitPerS(), k.rateBurst(), k.maxConcurrentEmbeddings())))
         .toList();
   }
 
@@ -78,6 +95,30 @@ final class ApiKeys {
     if (namespace != null && !p.mayUse(namespace)) {
       throw new ApiException(HttpResponseStatus.FORBIDDEN, "forbidden", "key '" + p.name()
           + "' may not use namespace '" + namespace + "'");
+    }
+  }
+
+  /**
+   * Scope as an access boundary: a key pinned to scope attributes may only name scopes that carry them.
+   *
+   * @throws ApiException 403 otherwise
+   */
+  static void authorizeScope(Principal p, Scope scope) {
+    if (!p.mayUse(scope)) {
+      throw new ApiException(HttpResponseStatus.FORBIDDEN, "scope_forbidden", "key '" + p.name() + "' is pinned to"
+          + " scope " + new java.util.TreeMap<>(p.pinnedScope()) + "; the request's scope must carry those attributes"
+          + " with those values");
+    }
+  }
+
+  /**
+   * @throws ApiException 403 if the key is pinned to a scope: the call spans every scope of a namespace
+   */
+  static void authorizeAllScopes(Principal p) {
+    if (p.pinned()) {
+      throw new ApiException(HttpResponseStatus.FORBIDDEN, "scope_forbidden", "key '" + p.name() + "' is pinned to"
+          + " scope " + new java.util.TreeMap<>(p.pinnedScope()) + " and may not call what spans every scope of a"
+          + " namespace");
     }
   }
 

@@ -37,8 +37,14 @@ final class Dispatcher {
   private final int retryAfterS;
   private final DashboardFiles dashboard = new DashboardFiles();
 
+  /** Without API keys: requests a web page could make are refused ({@link HostCheck}). */
+  private final boolean loopbackMode;
+  private final ApiKeys keys;
+
   Dispatcher(Supplier<Api> api, Supplier<ProxyRoute> proxy, Supplier<State> state, ServerMetrics metrics,
-      ExecutorService workers, int maxInFlight, int retryAfterS) {
+      ExecutorService workers, int maxInFlight, int retryAfterS, ApiKeys keys) {
+    this.keys = keys;
+    this.loopbackMode = !keys.enabled();
     this.api = api;
     this.proxy = proxy;
     this.state = state;
@@ -58,6 +64,13 @@ final class Dispatcher {
       return;
     }
     String label = match.route().label;
+    if (loopbackMode && match.route() != Route.HEALTHZ && match.route() != Route.READYZ) {
+      ApiException foreign = HostCheck.refusal(call);
+      if (foreign != null) {
+        done.accept(new Answer(label, error(foreign)));
+        return;
+      }
+    }
     switch (match.route()) {
       case HEALTHZ -> {
         done.accept(new Answer(label, status(HttpResponseStatus.OK, "ok")));
@@ -81,6 +94,16 @@ final class Dispatcher {
       }
       default -> { }
     }
+    if (match.route() == Route.METRICS && keys.enabled()) {
+      // With keys, /metrics needs a key with the metrics role (or admin): its labels name every namespace.
+      try {
+        ApiKeys.authorize(keys.authenticate(call.header(io.netty.handler.codec.http.HttpHeaderNames.AUTHORIZATION)),
+            null, dev.semcache.server.config.Role.METRICS);
+      } catch (ApiException e) {
+        done.accept(new Answer(label, error(e)));
+        return;
+      }
+    }
     State s = state.get();
     if (s != State.READY && match.route() != Route.METRICS) {
       done.accept(new Answer(label, error(new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE,
@@ -90,23 +113,7 @@ final class Dispatcher {
           Map.of("Retry-After", Integer.toString(retryAfterS))))));
       return;
     }
-    Api.PreparedLookup prepared = null;
-    if (match.route() == Route.LOOKUP) {
-      // Exact hits held in memory are answered here, on the event loop: no disk read, no embedding, no
-      // hand-off to a worker and back. Everything else continues on a worker.
-      Object fast;
-      try {
-        fast = api.get().lookupOnEventLoop(call);
-      } catch (Throwable t) {
-        done.accept(new Answer(label, failure(call, t)));
-        return;
-      }
-      if (fast instanceof ApiResponse r) {
-        done.accept(new Answer(label, r));
-        return;
-      }
-      prepared = (Api.PreparedLookup) fast;
-    }
+    // Admission comes first: a request beyond max_in_flight costs no parsing, normalising or hashing.
     if (metrics.inFlight.incrementAndGet() > maxInFlight) {
       metrics.inFlight.decrementAndGet();
       done.accept(new Answer(label, error(Api.overloaded(maxInFlight + " requests are in progress, the most this"
@@ -122,6 +129,23 @@ final class Dispatcher {
         done.accept(new Answer(label, StreamEnd.counted(r, metrics.inFlight::decrementAndGet)));
       }
     };
+    Api.PreparedLookup prepared = null;
+    if (match.route() == Route.LOOKUP) {
+      // Exact hits held in memory are answered here, on the event loop: no disk read, no embedding, no
+      // hand-off to a worker and back. Everything else continues on a worker.
+      Object fast;
+      try {
+        fast = api.get().lookupOnEventLoop(call);
+      } catch (Throwable t) {
+        finish.accept(failure(call, t));
+        return;
+      }
+      if (fast instanceof ApiResponse r) {
+        finish.accept(r);
+        return;
+      }
+      prepared = (Api.PreparedLookup) fast;
+    }
     Api.PreparedLookup lookup = prepared;
     try {
       workers.execute(() -> run(call, match, lookup, finish));

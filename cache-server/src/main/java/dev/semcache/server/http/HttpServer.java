@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The Netty side: event loops, the pipeline of every connection, binding and closing. Each connection's
- * pipeline is, in order: idle timeout, request deadline, HTTP/1.1 codec (request line 4 KiB, headers 16
+ * pipeline is, in order: TLS (when configured), idle timeout, request deadline, HTTP/1.1 codec (request line 4 KiB, headers 16
  * KiB), body aggregation up to the limit, {@link ApiHandler}.
  */
 final class HttpServer {
@@ -35,7 +35,8 @@ final class HttpServer {
 
   /** Binds {@code host:port} and starts accepting. */
   HttpServer(String host, int port, int ioThreads, int maxBodyBytes, int requestTimeoutS, int idleTimeoutS,
-      Dispatcher dispatcher, ServerMetrics metrics) throws InterruptedException {
+      Dispatcher dispatcher, ServerMetrics metrics, ConnectionLimiter limiter, TlsContext tls)
+      throws InterruptedException {
     boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("semcache-accept"), NioIoHandler.newFactory());
     io = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("semcache-io"), NioIoHandler.newFactory());
     try {
@@ -47,10 +48,16 @@ final class HttpServer {
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              if (!limiter.admit(ch)) {
+                return;
+              }
               connections.add(ch);
               RequestDeadline deadline = new RequestDeadline(TimeUnit.SECONDS.toMillis(requestTimeoutS));
               ApiHandler api = new ApiHandler(dispatcher, metrics, deadline);
               deadline.attach(api);
+              if (tls != null) {
+                ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+              }
               ch.pipeline()
                   .addLast("idle", new IdleStateHandler(0, 0, idleTimeoutS, TimeUnit.SECONDS))
                   .addLast("deadline", deadline)

@@ -54,6 +54,7 @@ public final class SemcacheServer implements AutoCloseable {
   private UpstreamClient upstream;
   private volatile boolean closed;
   private ParallelEmbedder ownEmbedder;
+  private final TlsContext tls;
   private volatile CacheStorage storage;
 
   private SemcacheServer(ServerConfig config, InstantSource clock, ParallelEmbedder sharedEmbedder)
@@ -67,7 +68,7 @@ public final class SemcacheServer implements AutoCloseable {
           + " configured: semcache refuses to serve without keys beyond loopback. Add api_keys to the config"
           + " (semcache keygen makes one) or listen on 127.0.0.1");
     }
-    this.metrics = new ServerMetrics(() -> cache, () -> storage, config.model());
+    this.metrics = new ServerMetrics(() -> cache, () -> storage, config.model(), config.limits().metricsNamespaces());
     int threads = config.http().effectiveWorkerThreads();
     AtomicInteger n = new AtomicInteger();
     this.workers = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
@@ -77,12 +78,18 @@ public final class SemcacheServer implements AutoCloseable {
           return t;
         });
     this.dispatcher = new Dispatcher(() -> api, () -> proxy, () -> state, metrics, workers, config.http().maxInFlight(),
-        config.http().retryAfterS());
+        config.http().retryAfterS(), keys);
+    this.tls = config.tls().enabled() ? new TlsContext(config.tls()) : null;
     try {
       this.http = new HttpServer(config.host(), config.port(), config.http().effectiveIoThreads(),
-          config.http().maxBodyBytes(), config.http().requestTimeoutS(), config.http().idleTimeoutS(), dispatcher, metrics);
+          config.http().maxBodyBytes(), config.http().requestTimeoutS(), config.http().idleTimeoutS(), dispatcher, metrics,
+          new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerAddress(),
+              config.http().retryAfterS()), tls);
     } catch (RuntimeException | InterruptedException e) {
       workers.shutdownNow();
+      if (tls != null) {
+        tls.close();
+      }
       throw e;
     }
   }
@@ -102,7 +109,8 @@ public final class SemcacheServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while binding", e);
     }
-    LOG.info("listening on http://{}:{} (not ready until the model and the index are loaded)", config.host(), s.port());
+    LOG.info("listening on {}://{}:{} (not ready until the model and the index are loaded)",
+        config.tls().enabled() ? "https" : "http", config.host(), s.port());
     Thread loader = new Thread(s::load, "semcache-loader");
     loader.setDaemon(true);
     loader.start();
@@ -135,7 +143,8 @@ public final class SemcacheServer implements AutoCloseable {
             : EmbeddedCacheStorage.open(dir, options, clock);
       }
       cache = new SemanticCache(storage, embedder, clock, workers, !keys.enabled(), config.namespaceDefaults(),
-          config.audits().toSettings());
+          config.audits().toSettings(config.limits()),
+          new SemanticCache.MemoryLimits(config.limits().pendingBytes(), config.limits().namespaceShare()));
       cache.analytics().onRecorded(metrics::audit);
       api = new Api(cache, keys, metrics);
       ProxyHandler proxyHandler = null;
@@ -216,6 +225,14 @@ public final class SemcacheServer implements AutoCloseable {
     return http.port();
   }
 
+  /**
+   * Loads the TLS certificate and key again (what SIGHUP does); false if TLS is off or the new pair
+   * failed to load (the previous one then stays in use).
+   */
+  public boolean reloadTls() {
+    return tls != null && tls.reload();
+  }
+
   /** Requests being worked on. */
   int inFlight() {
     return dispatcher.inFlight();
@@ -257,6 +274,9 @@ public final class SemcacheServer implements AutoCloseable {
           config.http().drainTimeoutS());
     }
     http.close();
+    if (tls != null) {
+      tls.close();
+    }
     if (upstream != null) {
       upstream.close();
     }

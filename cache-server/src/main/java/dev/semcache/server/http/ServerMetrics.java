@@ -60,7 +60,16 @@ final class ServerMetrics {
   private final java.util.Map<String, io.prometheus.metrics.core.datapoints.DistributionDataPoint> routeChildren =
       new java.util.concurrent.ConcurrentHashMap<>();
 
+  private final NamespaceLabels labels;
+
   ServerMetrics(Supplier<SemanticCache> cache, Supplier<? extends StorageFigures> storage, String model) {
+    this(cache, storage, model, 100);
+  }
+
+  /** @param maxNamespaceLabels namespaces with a label of their own; the rest are counted as "other" */
+  ServerMetrics(Supplier<SemanticCache> cache, Supplier<? extends StorageFigures> storage, String model,
+      int maxNamespaceLabels) {
+    this.labels = new NamespaceLabels(maxNamespaceLabels);
     JvmMetrics.builder().register(registry);
     lookups = Counter.builder().name("semcache_lookups").help("Lookups by namespace and result (exact, semantic, miss, explore)")
         .labelNames("namespace", "result").register(registry);
@@ -90,8 +99,15 @@ final class ServerMetrics {
         .labelNames("namespace").callback(cb -> {
           SemanticCache c = cache.get();
           if (c != null) {
-            for (String ns : c.namespaces()) {
+            long other = 0;
+            for (String ns : labelledNamespaces(c)) {
               cb.call(storage.get().entryCount(ns), ns);
+            }
+            for (String ns : c.namespaces()) {
+              other += labels.labelled(ns) ? 0 : storage.get().entryCount(ns);
+            }
+            if (other > 0) {
+              cb.call(other, NamespaceLabels.OTHER);
             }
           }
         }).register(registry);
@@ -134,15 +150,23 @@ final class ServerMetrics {
     CounterWithCallback.builder().name("semcache_audit_samples")
         .help("Lookups whose answer asked for an audit (semantic hits and near misses), by namespace")
         .labelNames("namespace").callback(cb -> ifReady(cache, c -> {
+          long other = 0;
           for (String ns : c.namespaces()) {
-            cb.call(c.analytics().stats(ns).sampled(), ns); // this process's own: Prometheus adds up the nodes
+            if (labels.labelled(ns)) {
+              cb.call(c.analytics().stats(ns).sampled(), ns); // this process's own: Prometheus adds up the nodes
+            } else {
+              other += c.analytics().stats(ns).sampled();
+            }
+          }
+          if (other > 0) {
+            cb.call(other, NamespaceLabels.OTHER);
           }
         })).register(registry);
     GaugeWithCallback.builder().name("semcache_false_hit_rate")
         .help("Audited false-hit rate of semantic hits at the namespace's threshold: the estimate and its 95%"
             + " Clopper-Pearson bounds (absent until a hit is audited)")
         .labelNames("namespace", "bound").callback(cb -> ifReady(cache, c -> {
-          for (String ns : c.namespaces()) {
+          for (String ns : labelledNamespaces(c)) {
             Proportion p = c.analytics().counts(ns).falseHitRate(c.namespaceConfig(ns).threshold());
             if (p.known()) {
               cb.call(p.estimate(), ns, "estimate");
@@ -154,13 +178,13 @@ final class ServerMetrics {
     GaugeWithCallback.builder().name("semcache_target_false_hit_rate")
         .help("The false-hit rate the namespace accepts (target_false_hit_rate), for the recommended threshold")
         .labelNames("namespace").callback(cb -> ifReady(cache, c -> {
-          for (String ns : c.namespaces()) {
+          for (String ns : labelledNamespaces(c)) {
             cb.call(c.namespaceConfig(ns).targetFalseHitRate(), ns);
           }
         })).register(registry);
     GaugeWithCallback.builder().name("semcache_threshold").help("The namespace's similarity threshold")
         .labelNames("namespace").callback(cb -> ifReady(cache, c -> {
-          for (String ns : c.namespaces()) {
+          for (String ns : labelledNamespaces(c)) {
             cb.call(c.namespaceConfig(ns).threshold(), ns);
           }
         })).register(registry);
@@ -168,7 +192,7 @@ final class ServerMetrics {
         .help("The lowest threshold whose audited false-hit rate stays under the namespace's target with 95%"
             + " confidence (absent while none qualifies)")
         .labelNames("namespace").callback(cb -> ifReady(cache, c -> {
-          for (String ns : c.namespaces()) {
+          for (String ns : labelledNamespaces(c)) {
             double r = c.analytics().analysis(ns, c.namespaceConfig(ns)).recommended();
             if (!Double.isNaN(r)) {
               cb.call(r, ns);
@@ -181,12 +205,19 @@ final class ServerMetrics {
   }
 
   void audit(AuditRecord r) {
+    String ns = labels.of(r.namespace());
     if (r.isFeedback()) {
-      feedback.labelValues(r.namespace(), r.verdict()).inc();
+      feedback.labelValues(ns, r.verdict()).inc();
     } else {
-      audits.labelValues(r.namespace(), r.kind(), r.verdict()).inc();
-      auditSimilarity.labelValues(r.namespace(), r.verdict()).observe(r.similarity());
+      audits.labelValues(ns, r.kind(), r.verdict()).inc();
+      auditSimilarity.labelValues(ns, r.verdict()).observe(r.similarity());
     }
+  }
+
+  /** The namespaces with a label of their own, in the cache's order (the set is seeded on first use). */
+  private java.util.List<String> labelledNamespaces(SemanticCache c) {
+    labels.seed(c);
+    return c.namespaces().stream().filter(labels::labelled).toList();
   }
 
   private static void ifReady(Supplier<SemanticCache> cache, java.util.function.Consumer<SemanticCache> action) {
@@ -197,7 +228,7 @@ final class ServerMetrics {
   }
 
   void lookup(String namespace, LookupResult r, long totalNanos) {
-    lookupsByNamespace.computeIfAbsent(namespace, ns -> new io.prometheus.metrics.core.datapoints.CounterDataPoint[] {
+    lookupsByNamespace.computeIfAbsent(labels.of(namespace), ns -> new io.prometheus.metrics.core.datapoints.CounterDataPoint[] {
         lookups.labelValues(ns, "exact"), lookups.labelValues(ns, "semantic"), lookups.labelValues(ns, "miss"),
         lookups.labelValues(ns, "explore")})
         [r.kind().ordinal()].inc();
@@ -207,7 +238,7 @@ final class ServerMetrics {
     observe(2, t.searchNanos());
     observe(3, totalNanos);
     if (r.kind() != LookupResult.Kind.EXACT && !Float.isNaN(r.similarity())) {
-      similarity.labelValues(namespace, r.hit() ? "hit" : "miss").observe(r.similarity());
+      similarity.labelValues(labels.of(namespace), r.hit() ? "hit" : "miss").observe(r.similarity());
     }
   }
 
@@ -223,12 +254,12 @@ final class ServerMetrics {
   }
 
   void store(String namespace, boolean reused) {
-    stores.labelValues(namespace, reused ? "reused" : "computed").inc();
+    stores.labelValues(labels.of(namespace), reused ? "reused" : "computed").inc();
   }
 
   /** Counts a proxied answer by its X-Cache-Status. */
   void proxyAnswer(String namespace, String status) {
-    proxyAnswers.labelValues(namespace, status).inc();
+    proxyAnswers.labelValues(labels.of(namespace), status).inc();
   }
 
   /** Counts an answer; {@code nanos} is negative for answers to requests that never arrived whole. */

@@ -1,0 +1,58 @@
+package dev.semcache.embedding;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The embedding queue is fair across tenants: in turns while serving, and in room when full. */
+class FairQueueTest {
+
+  @Test
+  void tenantsAreServedInTurnSoAFloodDoesNotDelayATrickle() {
+    FairQueue<String> q = new FairQueue<>(1000, x -> { });
+    for (int i = 0; i < 500; i++) {
+      assertThat(q.offer("bulk", "bulk-" + i)).isTrue();
+    }
+    q.offer("chat", "chat-0");
+    q.offer("chat", "chat-1");
+    List<String> served = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      served.add(q.poll());
+    }
+    assertThat(served).containsExactly("bulk-0", "chat-0", "bulk-1", "chat-1", "bulk-2", "bulk-3");
+    assertThat(q.size()).isEqualTo(496);
+    assertThat(q.tenants()).isEqualTo(1);
+  }
+
+  @Test
+  void whenFullTheLargestHolderGivesWayToATenantWithLess() {
+    List<String> pushedOut = new ArrayList<>();
+    FairQueue<String> q = new FairQueue<>(10, pushedOut::add);
+    for (int i = 0; i < 10; i++) {
+      assertThat(q.offer("bulk", "bulk-" + i)).isTrue();
+    }
+    assertThat(q.offer("bulk", "bulk-10")).as("a full queue refuses the largest holder").isFalse();
+    for (int i = 0; i < 5; i++) {
+      assertThat(q.offer("chat", "chat-" + i)).isTrue();
+    }
+    assertThat(pushedOut).containsExactly("bulk-9", "bulk-8", "bulk-7", "bulk-6", "bulk-5");
+    assertThat(q.size("bulk")).isEqualTo(5);
+    assertThat(q.size("chat")).isEqualTo(5);
+    assertThat(q.offer("chat", "chat-5")).as("at an equal share no one gives way").isFalse();
+    assertThat(q.size()).isEqualTo(10);
+  }
+
+  @Test
+  void removeTakesAnItemOutOfItsTenantsTurn() {
+    FairQueue<String> q = new FairQueue<>(10, x -> { });
+    q.offer("a", "a-0");
+    q.offer("b", "b-0");
+    assertThat(q.remove("a", "a-0")).isTrue();
+    assertThat(q.remove("a", "a-0")).isFalse();
+    assertThat(q.poll()).isEqualTo("b-0");
+    assertThat(q.poll()).isNull();
+    assertThat(q.isEmpty()).isTrue();
+  }
+}
