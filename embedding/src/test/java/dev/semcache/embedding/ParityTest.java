@@ -29,7 +29,11 @@ class ParityTest {
     EmbeddingModel oracle = Oracle.of(name);
     List<String> texts = VariedTexts.all();
     assertThat(texts).hasSizeGreaterThanOrEqualTo(50);
-    try (ParallelEmbedder front = ParallelEmbedder.open(spec, OnnxOptions.defaults(), ParallelOptions.defaults())) {
+    // The texts go in as one burst: no wait bound, since this test is about results, not load shedding
+    // (a busy machine can make the expected wait of a burst exceed the default 5 s).
+    ParallelOptions burst = new ParallelOptions(Runtime.getRuntime().availableProcessors(), 1024,
+        java.time.Duration.ofMinutes(30));
+    try (ParallelEmbedder front = ParallelEmbedder.open(spec, OnnxOptions.defaults(), burst)) {
       OnnxEmbedder alone = OnnxEmbedder.open(spec, OnnxOptions.defaults());
       try {
         List<String> failures = new ArrayList<>();
