@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A child JVM stores entries and is killed with SIGKILL at a random moment, 20 times over the same
- * data directory. After each kill the storage is reopened (recovering the index from the change log)
+ * A child JVM stores entries and is killed with SIGKILL at a random moment after its first
+ * acknowledged store, 20 times over the same data directory. After each kill the storage is reopened (recovering the index from the change log)
  * and every entry the child acknowledged, in this round or any before, must be found by the exact path
  * and by semantic search, intact; and no entry in the store may be half-written.
  */
@@ -41,7 +41,7 @@ class CrashSafetyTest {
     Random random = new Random(20261122);
     int from = 0;
     for (int round = 0; round < ROUNDS; round++) {
-      int roundAcks = runAndKill(data, file, from, 50 + random.nextInt(450), acked);
+      int roundAcks = runAndKill(data, file, from, random.nextInt(450), acked);
       from += 100_000;
       try (EmbeddedCacheStorage storage = EmbeddedCacheStorage.open(data, CrashWorkload.OPTIONS, InstantSource.system())) {
         for (var a : acked.entrySet()) {
@@ -66,10 +66,14 @@ class CrashSafetyTest {
       }
       System.out.printf("round %d: %d acknowledged this round, %d in all%n", round, roundAcks, acked.size());
     }
-    assertThat(acked).hasSizeGreaterThan(ROUNDS);
+    assertThat(acked).hasSizeGreaterThanOrEqualTo(ROUNDS);
   }
 
-  /** Starts the child, kills it {@code killAfterMillis} after it is ready; returns the acks it printed. */
+  /**
+   * Starts the child and kills it {@code killAfterMillis} after its first acknowledged store (not after it
+   * is ready: on a crowded machine the first store can take longer than any fixed delay, and a round
+   * without an acknowledged store would prove nothing); returns the acks it printed.
+   */
   private int runAndKill(Path data, Path file, int from, int killAfterMillis, Map<Integer, String> acked)
       throws Exception {
     List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -92,10 +96,10 @@ class CrashSafetyTest {
     });
     reader.start();
     synchronized (lines) {
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (!lines.contains("READY")) {
+      long deadline = System.currentTimeMillis() + 120_000;
+      while (lines.stream().noneMatch(l -> l.startsWith("ACK "))) {
         assertThat(p.isAlive()).as("child alive (see %s)", tmp.resolve("child.log")).isTrue();
-        assertThat(System.currentTimeMillis()).as("child ready within 60 s").isLessThan(deadline);
+        assertThat(System.currentTimeMillis()).as("child's first store acknowledged within 120 s").isLessThan(deadline);
         lines.wait(100);
       }
     }
@@ -115,6 +119,7 @@ class CrashSafetyTest {
         }
       }
     }
+    assertThat(n).as("stores acknowledged before the kill").isPositive();
     return n;
   }
 
