@@ -6,7 +6,9 @@ import java.util.Arrays;
  * Main class of {@code benchmarks.jar}: {@code summary FILE.json} prints the table of a JMH result file;
  * {@code corpus [MODEL]} embeds the shared datasets for the index benchmarks; {@code storage [ENTRIES]}
  * measures the whole storage ({@link StorageBench}); {@code load [OPTIONS]} puts semcache under HTTP load
- * ({@link LoadGenerator}, {@code load --help} lists the options); {@code proxy [OPTIONS]} measures proxy mode
+ * ({@link LoadGenerator}, {@code load --help} lists the options); {@code soak [--minutes N]} samples a server
+ * process's memory, file handles and data sizes under 20 minutes of mixed traffic ({@link SoakBench});
+ * {@code proxy [OPTIONS]} measures proxy mode
  * against a direct upstream call ({@link ProxyBench}); {@code stages FILE.json} prints the table of a
  * {@link HotPathStagesBenchmark} result; {@code size [OPTIONS]} is the sizing report ({@link SizeCommand},
  * {@code size --help}); {@code peers [SIZES]} calibrates the index peers for a recall target and
@@ -28,6 +30,8 @@ public final class BenchMain {
       LoadGenerator.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("tenants")) {
       TenantBench.main(Arrays.copyOfRange(args, 1, args.length));
+    } else if (args.length > 0 && args[0].equals("soak")) {
+      SoakBench.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("proxy")) {
       ProxyBench.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("stages")) {
