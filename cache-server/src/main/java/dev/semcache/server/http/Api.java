@@ -143,7 +143,7 @@ final class Api {
   // ------------------------------------------------------------------ quotas
 
   /** Takes one request from the key's and the namespace's rate limits ({@code config} null: not known yet). */
-  private void admit(Principal who, String ns, NamespaceConfig config) {
+  void admit(Principal who, String ns, NamespaceConfig config) {
     long wait = rates.tryAcquire("key:" + who.name(), who.ratePerS(), who.rateBurst());
     if (wait > 0) {
       throw rateLimited("key '" + who.name() + "' is over its rate limit (" + who.ratePerS() + " requests/s)", wait);
@@ -168,7 +168,7 @@ final class Api {
   }
 
   /** The namespace's config, or the defaults a first store would give it. */
-  private NamespaceConfig configOrDefaults(String ns) {
+  NamespaceConfig configOrDefaults(String ns) {
     return cache.namespaceExists(ns) ? cache.namespaceConfig(ns) : cache.namespaceDefaults();
   }
 
@@ -176,7 +176,7 @@ final class Api {
    * Runs a call that may embed within the key's and the namespace's {@code max_concurrent_embeddings};
    * one more is answered 429 at once.
    */
-  private <T> CompletableFuture<T> embedding(Principal who, String ns, NamespaceConfig config,
+  <T> CompletableFuture<T> embedding(Principal who, String ns, NamespaceConfig config,
       java.util.function.Supplier<CompletableFuture<T>> call) {
     String key = "key:" + who.name();
     String space = "ns:" + ns;

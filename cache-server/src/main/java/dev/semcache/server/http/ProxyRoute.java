@@ -1,8 +1,10 @@
 package dev.semcache.server.http;
 
+import dev.semcache.index.NamespaceConfig;
 import dev.semcache.index.Namespaces;
 import dev.semcache.server.config.Role;
 import dev.semcache.server.http.ApiKeys.Principal;
+import dev.semcache.server.proxy.EmbeddingQuota;
 import dev.semcache.server.proxy.ProxyCall;
 import dev.semcache.server.proxy.ProxyHandler;
 import dev.semcache.server.proxy.ProxyReply;
@@ -10,6 +12,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * Proxy mode's routes over HTTP: authenticates the caller with semcache's key, picks the namespace, and
@@ -19,6 +22,12 @@ import java.util.concurrent.CompletableFuture;
  * so semcache's own key travels in {@code X-Semcache-Key} (with or without {@code Bearer }). The
  * namespace is {@code X-Semcache-Namespace}, else the key's only namespace, else {@code
  * proxy.default_namespace}. A key with role read gets hits but stores nothing; write or admin stores.
+ *
+ * <p>The quotas of the v1 API apply as they do there, and are counted together with the v1 calls: every
+ * proxied call takes one request from the key's and the namespace's rate limits (429 {@code rate_limited}
+ * with {@code Retry-After}), and its lookup and store run within their {@code max_concurrent_embeddings}
+ * (429 {@code too_many_embeddings}). A key pinned to scope attributes has them added to the scope of its
+ * calls' lookups and stores, so that it reads and writes only its own partition of the namespace.
  */
 final class ProxyRoute {
   static final String KEY_HEADER = "X-Semcache-Key";
@@ -26,12 +35,17 @@ final class ProxyRoute {
   private static final byte[] EMPTY = new byte[0];
 
   private final ApiKeys keys;
+  private final Api quotas;
   private final ProxyHandler handler;
   private final String defaultNamespace;
 
-  /** @param handler the proxy, or null when proxy mode is off */
-  ProxyRoute(ApiKeys keys, ProxyHandler handler, String defaultNamespace) {
+  /**
+   * @param quotas the v1 API, whose rate and embedding limits proxied calls share
+   * @param handler the proxy, or null when proxy mode is off
+   */
+  ProxyRoute(ApiKeys keys, Api quotas, ProxyHandler handler, String defaultNamespace) {
     this.keys = keys;
+    this.quotas = quotas;
     this.handler = handler;
     this.defaultNamespace = defaultNamespace;
   }
@@ -48,7 +62,15 @@ final class ProxyRoute {
     String ns = namespace(who, call.header(NAMESPACE_HEADER));
     ApiKeys.authorize(who, ns, Role.READ);
     boolean mayStore = who.role().includes(Role.WRITE);
-    return handler.handle(new ProxyCall(call.uri(), call.headers(), call.body(), ns, mayStore))
+    NamespaceConfig config = quotas.configOrDefaults(ns);
+    quotas.admit(who, ns, config);
+    EmbeddingQuota quota = new EmbeddingQuota() {
+      @Override
+      public <T> CompletableFuture<T> run(Supplier<CompletableFuture<T>> embedding) {
+        return quotas.embedding(who, ns, config, embedding);
+      }
+    };
+    return handler.handle(new ProxyCall(call.uri(), call.headers(), call.body(), ns, mayStore, who.pinnedScope(), quota))
         .thenApply(ProxyRoute::response);
   }
 

@@ -3,6 +3,7 @@ package dev.semcache.server.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.semcache.index.NamespaceConfig;
+import dev.semcache.index.Scope;
 import dev.semcache.server.cache.LookupRequest;
 import dev.semcache.server.cache.LookupResult;
 import dev.semcache.server.cache.SemanticCache;
@@ -92,11 +93,12 @@ public final class ProxyHandler {
     if (!d.cached()) {
       return forward(call, chat, null, null, CacheStatus.BYPASS, d.bypassReason());
     }
-    Stored key = new Stored(d.key(), controls.ttlS());
+    Stored key = new Stored(pinned(d.key(), call.pinnedScope()), controls.ttlS());
     if (controls.noCache()) {
       return forward(call, chat, key, null, CacheStatus.BYPASS, "the request says Cache-Control: no-cache");
     }
-    return cache.lookup(new LookupRequest(call.namespace(), d.key().prompt(), d.key().scope(), controls.threshold()))
+    return call.quota().run(() -> cache.lookup(new LookupRequest(call.namespace(), key.key().prompt(),
+            key.key().scope(), controls.threshold())))
         .thenCompose(r -> {
           events.lookedUp(call.namespace(), r, System.nanoTime() - startNanos);
           return lookedUp(call, chat, key, controls, r);
@@ -135,6 +137,19 @@ public final class ProxyHandler {
       audit(call, chat, r);
     }
     return CompletableFuture.completedFuture(reply);
+  }
+
+  /**
+   * The key with the caller's pinned scope attributes added to its scope, beside the fingerprint (which
+   * wins over a key pinned to the reserved attribute itself: answers never cross conversations).
+   */
+  private static CachePolicy.Key pinned(CachePolicy.Key key, Map<String, String> pinnedScope) {
+    if (pinnedScope.isEmpty()) {
+      return key;
+    }
+    Map<String, String> attributes = new LinkedHashMap<>(pinnedScope);
+    attributes.putAll(key.scope().attributes());
+    return new CachePolicy.Key(key.prompt(), Scope.of(attributes), key.semantic());
   }
 
   /** A request's key and the time to live it asked for. */
@@ -197,8 +212,8 @@ public final class ProxyHandler {
       return CompletableFuture.completedFuture(null);
     }
     try {
-      return cache.store(new StoreRequest(call.namespace(), key.key().prompt(), a.content(), key.key().scope(), key.ttlS(),
-          ChatCompletionReplay.metadata(a), lookupId, status)).whenComplete((s, t) -> {
+      return call.quota().run(() -> cache.store(new StoreRequest(call.namespace(), key.key().prompt(), a.content(),
+          key.key().scope(), key.ttlS(), ChatCompletionReplay.metadata(a), lookupId, status))).whenComplete((s, t) -> {
             if (s != null) {
               events.stored(call.namespace(), s.embeddingReused());
             }
