@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * the workers serve the tenants with something waiting in turn, so a namespace that floods the model
  * with misses gets its share of the workers, not all of them, and another namespace's lookup waits for
  * at most one turn of each busy tenant. A request whose expected wait (the requests served before it,
- * in turn, times the recent inference time, over the workers) exceeds {@link ParallelOptions#maxWait()}
- * is refused at once: an answer that late is worth less than a quick 503.
+ * in turn, times the recent time per text, over the workers: {@link QueueWaitEstimate}) exceeds {@link
+ * ParallelOptions#maxWait()} is refused at once: an answer that late is worth less than a quick 503.
  *
  * <p>Bad text is rejected in the caller's thread ({@link IllegalArgumentException}); a full queue is
  * rejected at once ({@link EmbedderOverloadedException}) so that the server can answer 503 instead of
@@ -49,8 +49,8 @@ public final class ParallelEmbedder implements Embedder {
   /** The tenant of requests that name none. */
   public static final String NO_TENANT = "";
   private final FairQueue<Request> queue;
-  /** Recent inference time, an exponentially weighted average (racy updates are fine for an estimate). */
-  private volatile long inferenceNanos = 5_000_000;
+  /** The expected wait of a new request, from recent inference and queue drain times. */
+  private final QueueWaitEstimate waits;
   private final List<Thread> workers = new ArrayList<>();
   private final AtomicInteger busy = new AtomicInteger();
   private final AtomicLong wideRuns = new AtomicLong();
@@ -58,7 +58,16 @@ public final class ParallelEmbedder implements Embedder {
   private final AtomicLong rejected = new AtomicLong();
   private volatile boolean closed;
 
-  private record Request(String tenant, TokenizedText tokens, CompletableFuture<float[]> result) {}
+  /**
+   * @param queuedAtNanos when it was queued, and {@code ahead} the texts counted ahead of it then (itself
+   *     included; 0 if a worker was idle): what it really waited teaches {@link #waits}
+   */
+  private record Request(String tenant, TokenizedText tokens, CompletableFuture<float[]> result, long queuedAtNanos,
+      long ahead) {
+    Request(String tenant, TokenizedText tokens) {
+      this(tenant, tokens, new CompletableFuture<>(), System.nanoTime(), 0);
+    }
+  }
 
   /**
    * @param wide an embedder whose session uses all cores, for requests that find the front idle
@@ -72,6 +81,7 @@ public final class ParallelEmbedder implements Embedder {
     this.wide = wide;
     this.narrow = narrow;
     this.options = options;
+    this.waits = new QueueWaitEstimate(options.workers(), 5_000_000);
     this.queue = new FairQueue<>(options.queueCapacity(), r -> {
       rejected.incrementAndGet();
       r.result().completeExceptionally(new EmbedderOverloadedException("embedding queue is full and tenant '"
@@ -130,13 +140,14 @@ public final class ParallelEmbedder implements Embedder {
    */
   public CompletableFuture<float[]> submit(String tenant, TokenizedText tokens) {
     ensureOpen();
-    long waitNanos = expectedWaitNanos(tenant);
+    long ahead = textsAhead(tenant);
+    long waitNanos = waits.waitNanos(ahead);
     if (waitNanos > options.maxWait().toNanos()) {
       rejected.incrementAndGet();
       throw new EmbedderOverloadedException("the embedding queue's expected wait, " + waitNanos / 1_000_000
           + " ms, is over the " + options.maxWait().toMillis() + " ms allowed (embedding.max_wait_ms); retry later");
     }
-    Request r = new Request(tenant, tokens, new CompletableFuture<>());
+    Request r = new Request(tenant, tokens, new CompletableFuture<>(), System.nanoTime(), ahead);
     if (!queue.offer(tenant, r)) {
       rejected.incrementAndGet();
       throw new EmbedderOverloadedException("embedding queue is full (" + options.queueCapacity()
@@ -153,14 +164,18 @@ public final class ParallelEmbedder implements Embedder {
    * queue and one request of every other waiting tenant per turn, never more than the whole queue.
    */
   long expectedWaitNanos(String tenant) {
+    return waits.waitNanos(textsAhead(tenant));
+  }
+
+  /** The texts served before a new request of {@code tenant}, itself included; 0 if a worker is idle. */
+  private long textsAhead(String tenant) {
     int total = queue.size();
     if (total == 0 && busy.get() < options.workers()) {
       return 0;
     }
     int own = queue.size(tenant);
     int tenants = queue.tenants() + (own == 0 ? 1 : 0);
-    long ahead = Math.min(total, (long) (own + 1) * tenants) + 1;
-    return ahead * inferenceNanos / options.workers();
+    return Math.min(total, (long) (own + 1) * tenants) + 1;
   }
 
   @Override
@@ -174,7 +189,7 @@ public final class ParallelEmbedder implements Embedder {
     List<CompletableFuture<float[]>> futures = new ArrayList<>(texts.size());
     for (String text : texts) {
       TokenizedText tokens = tokenize(text);
-      Request r = new Request(NO_TENANT, tokens, new CompletableFuture<>());
+      Request r = new Request(NO_TENANT, tokens);
       try {
         while (!queue.offer(NO_TENANT, r)) {
           ensureOpen();
@@ -216,6 +231,7 @@ public final class ParallelEmbedder implements Embedder {
         continue;
       }
       int running = busy.incrementAndGet();
+      waits.waited(r.ahead(), System.nanoTime() - r.queuedAtNanos());
       try {
         boolean alone = running == 1 && queue.isEmpty();
         OnnxEmbedder session = alone ? wide : narrow;
@@ -223,7 +239,7 @@ public final class ParallelEmbedder implements Embedder {
         long t0 = System.nanoTime();
         float[] v = session.embedTokenized(List.of(r.tokens())).get(0);
         if (!alone) {
-          inferenceNanos = (inferenceNanos * 7 + (System.nanoTime() - t0)) / 8;
+          waits.inferred(System.nanoTime() - t0);
         }
         r.result().complete(v);
       } catch (RuntimeException e) {
