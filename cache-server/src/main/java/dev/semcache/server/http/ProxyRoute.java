@@ -35,15 +35,15 @@ final class ProxyRoute {
   private static final byte[] EMPTY = new byte[0];
 
   private final ApiKeys keys;
-  private final Api quotas;
+  private final Admission quotas;
   private final ProxyHandler handler;
   private final String defaultNamespace;
 
   /**
-   * @param quotas the v1 API, whose rate and embedding limits proxied calls share
+   * @param quotas the v1 API's quotas, which proxied calls share
    * @param handler the proxy, or null when proxy mode is off
    */
-  ProxyRoute(ApiKeys keys, Api quotas, ProxyHandler handler, String defaultNamespace) {
+  ProxyRoute(ApiKeys keys, Admission quotas, ProxyHandler handler, String defaultNamespace) {
     this.keys = keys;
     this.quotas = quotas;
     this.handler = handler;

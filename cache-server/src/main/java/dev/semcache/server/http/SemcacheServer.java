@@ -168,7 +168,7 @@ public final class SemcacheServer implements AutoCloseable {
         });
         LOG.info("proxy mode: OpenAI-compatible calls under /v1 go to {} on a miss", config.proxy().upstream());
       }
-      proxy = new ProxyRoute(keys, api, proxyHandler, config.proxy().defaultNamespace());
+      proxy = new ProxyRoute(keys, api.admission(), proxyHandler, config.proxy().defaultNamespace());
       state = Dispatcher.State.READY;
       LOG.info("ready in {} ms: {} entries in {} namespaces, data in {}", (System.nanoTime() - t0) / 1_000_000,
           storage.entryCount(), storage.namespaces().size(),
