@@ -66,42 +66,50 @@ class ServeCrashSafetyTest {
     long maxLostMillis = 0;
     long countedBefore = 0;
     long killNanos = 0;
-    for (int round = 0; round <= ROUNDS; round++) {
-      ServeProcess server = ServeProcess.start(data, null, tmp.resolve("serve-" + round + ".log"), READY_TIMEOUT);
-      starts.add(server.startMillis());
-      JsonClient client = new JsonClient(server.port());
-      long v0 = System.nanoTime();
-      if (round > 0) {
-        long lost = checkStatistics(client, ledger, countedBefore, killNanos, round, server);
-        maxLostMillis = Math.max(maxLostMillis, lost);
-        verify(server, ledger, round);
-      } else {
-        setUp(client, ledger);
+    List<ServeProcess> started = new ArrayList<>();
+    try {
+      for (int round = 0; round <= ROUNDS; round++) {
+        ServeProcess server = ServeProcess.start(data, null, tmp.resolve("serve-" + round + ".log"), READY_TIMEOUT);
+        started.add(server);
+        starts.add(server.startMillis());
+        JsonClient client = new JsonClient(server.port());
+        long v0 = System.nanoTime();
+        if (round > 0) {
+          long lost = checkStatistics(client, ledger, countedBefore, killNanos, round, server);
+          maxLostMillis = Math.max(maxLostMillis, lost);
+          verify(server, ledger, round);
+        } else {
+          setUp(client, ledger);
+        }
+        long verifyMillis = (System.nanoTime() - v0) / 1_000_000;
+        if (round == ROUNDS) {
+          server.stop();
+          assertThat(ServeProcess.tail(server.log())).as("a clean stop on SIGTERM after the last restart").contains("stopped in");
+          System.out.printf("round %d: started in %d ms, verified %d live and %d removed entries in %d ms%n", round,
+              server.startMillis(), ledger.live.size(), ledger.gone.size(), verifyMillis);
+          break;
+        }
+        ledger.newRound();
+        countedBefore = counted(client);
+        CrashWriters writers = new CrashWriters(ledger, server.port(), round);
+        long deadline = System.nanoTime() + PROGRESS_TIMEOUT.toNanos();
+        while (!writers.everyoneAcked()) {
+          assertThat(System.nanoTime()).as("round %d: every client acknowledged within %s; acks %s (log %s)", round,
+              PROGRESS_TIMEOUT, writers.acks(), server.log()).isLessThan(deadline);
+          Thread.sleep(10);
+        }
+        Thread.sleep(random.nextInt(600));
+        killNanos = System.nanoTime();
+        server.kill();
+        writers.stopAndJoin();
+        assertThat(ledger.unexpected).as("round %d: answers no crash explains", round).isEmpty();
+        System.out.printf("round %d: started in %d ms, verified in %d ms, acknowledged %s; %d live entries, %d removed%n",
+            round, server.startMillis(), verifyMillis, writers.acks(), ledger.live.size(), ledger.gone.size());
       }
-      long verifyMillis = (System.nanoTime() - v0) / 1_000_000;
-      if (round == ROUNDS) {
-        server.stop();
-        assertThat(ServeProcess.tail(server.log())).as("a clean stop on SIGTERM after the last restart").contains("stopped in");
-        System.out.printf("round %d: started in %d ms, verified %d live and %d removed entries in %d ms%n", round,
-            server.startMillis(), ledger.live.size(), ledger.gone.size(), verifyMillis);
-        break;
+    } finally {
+      for (ServeProcess p : started) {
+        p.killIfAlive(); // a failed round leaves no server behind
       }
-      ledger.newRound();
-      countedBefore = counted(client);
-      CrashWriters writers = new CrashWriters(ledger, server.port(), round);
-      long deadline = System.nanoTime() + PROGRESS_TIMEOUT.toNanos();
-      while (!writers.everyoneAcked()) {
-        assertThat(System.nanoTime()).as("round %d: every client acknowledged within %s; acks %s (log %s)", round,
-            PROGRESS_TIMEOUT, writers.acks(), server.log()).isLessThan(deadline);
-        Thread.sleep(10);
-      }
-      Thread.sleep(random.nextInt(600));
-      killNanos = System.nanoTime();
-      server.kill();
-      writers.stopAndJoin();
-      assertThat(ledger.unexpected).as("round %d: answers no crash explains", round).isEmpty();
-      System.out.printf("round %d: started in %d ms, verified in %d ms, acknowledged %s; %d live entries, %d removed%n",
-          round, server.startMillis(), verifyMillis, writers.acks(), ledger.live.size(), ledger.gone.size());
     }
     System.out.printf("%d kills in %.1f s; server start (ms) min %d, median %d, max %d; most lookup counts lost:"
         + " those of the last %d ms before a kill%n", ROUNDS, (System.nanoTime() - t0) / 1e9,

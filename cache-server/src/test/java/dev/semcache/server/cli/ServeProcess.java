@@ -117,6 +117,12 @@ final class ServeProcess {
     }
   }
 
+  void killIfAlive() throws InterruptedException {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+
   /** SIGTERM: the server drains and closes its store. Returns the JVM's exit status (143 after SIGTERM). */
   int stop() throws InterruptedException {
     process.destroy();
