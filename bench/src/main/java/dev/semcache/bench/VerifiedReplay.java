@@ -37,11 +37,33 @@ final class VerifiedReplay {
   /** What one lookup got. */
   enum Outcome { SERVED, EXPLORED, MISSED }
 
+  /** Who gives the verdicts. */
+  enum Verdicts {
+    /** The gateway's (the label): explores and sampled hits. */
+    GATEWAY,
+    /**
+     * As the server does with {@code second_stage_judge}: the judge settles explores (it answers before
+     * the gateway's store) and judges the served hits not sampled for audit below {@code threshold +
+     * band}; the gateway's label settles the sampled hits. Judged unsampled hits teach their entry but
+     * not the pooled prior (the server keeps them out of the audit counts).
+     */
+    GATEWAY_AND_JUDGE,
+    /** No gateway at all: the judge gives every verdict (its errors teach the entries). */
+    JUDGE_ONLY
+  }
+
   /**
    * @param threshold the namespace's static threshold: the vague prior's centre, and {@code threshold -
    *     band} is the explore floor
    */
   VerifiedReplay(double maxFalseHitRate, double threshold, double band, double auditRate, long seed) {
+    this(maxFalseHitRate, threshold, band, auditRate, seed, Verdicts.GATEWAY);
+  }
+
+  VerifiedReplay(double maxFalseHitRate, double threshold, double band, double auditRate, long seed,
+      Verdicts verdictSource) {
+    this.verdictSource = verdictSource;
+    this.judgeCeiling = threshold + band;
     this.policy = ErrorBoundPolicy.of(maxFalseHitRate);
     this.threshold = threshold;
     this.exploreFloor = threshold - band;
@@ -56,18 +78,59 @@ final class VerifiedReplay {
    * @return what the lookup got, and whether a verdict was asked for (through {@link #lastAudited})
    */
   Outcome lookup(int entry, double similarity, boolean right) {
+    return lookup(entry, similarity, right, Double.NaN);
+  }
+
+  /**
+   * @param judgeProbability the second-stage judge's P(same) for this pair (read only if it judges)
+   */
+  Outcome lookup(int entry, double similarity, boolean right, double judgeProbability) {
     if (prior == null || verdicts - verdictsAtRefit >= PRIOR_REFIT_VERDICTS) {
       refitPrior();
     }
     EntryEvidence e = evidence.get(entry);
     Decision d = policy.decide(e == null ? prior : e.curve(prior), similarity, exploreFloor, random::nextDouble);
-    lastAudited = d == Decision.EXPLORE || d == Decision.HIT && random.nextDouble() < auditRate;
-    if (lastAudited) {
+    boolean sampledHit = d == Decision.HIT && random.nextDouble() < auditRate;
+    lastAudited = d == Decision.EXPLORE || sampledHit;
+    boolean judged = verdictSource == Verdicts.JUDGE_ONLY ? lastAudited || d == Decision.HIT && similarity < judgeCeiling
+        : verdictSource == Verdicts.GATEWAY_AND_JUDGE
+            && (d == Decision.EXPLORE || d == Decision.HIT && !sampledHit && similarity < judgeCeiling);
+    if (judged) {
+      boolean verdict = judgeProbability >= dev.semcache.server.judge.SecondStageJudge.SAME_AT;
+      evidence.computeIfAbsent(entry, k -> new EntryEvidence()).add(similarity, verdict);
+      judgeVerdicts++;
+      judgeWrong += verdict == right ? 0 : 1;
+      if (lastAudited) { // an audit the judge settled: counted as the server counts it
+        (verdict ? correct : wrong)[Math.min(BINS - 1, (int) Math.floor(similarity * BINS))]++;
+        verdicts++;
+      }
+    } else if (lastAudited) {
       evidence.computeIfAbsent(entry, k -> new EntryEvidence()).add(similarity, right);
       (right ? correct : wrong)[Math.min(BINS - 1, (int) Math.floor(similarity * BINS))]++;
       verdicts++;
+      gatewayVerdicts++;
     }
     return d == Decision.HIT ? Outcome.SERVED : d == Decision.EXPLORE ? Outcome.EXPLORED : Outcome.MISSED;
+  }
+
+  private final Verdicts verdictSource;
+  private final double judgeCeiling;
+  private long gatewayVerdicts;
+  private long judgeVerdicts;
+  private long judgeWrong;
+
+  /** Verdicts the gateway gave (its labels). */
+  long gatewayVerdicts() {
+    return gatewayVerdicts;
+  }
+
+  /** Verdicts the judge gave, and how many of them were wrong. */
+  long judgeVerdicts() {
+    return judgeVerdicts;
+  }
+
+  long judgeWrong() {
+    return judgeWrong;
   }
 
   boolean lastAudited;

@@ -56,7 +56,7 @@ final class Api {
   private static final Set<String> NAMESPACE_FIELDS = Set.of("threshold", "ttl_s", "max_ttl_s", "max_entries",
       "sliding_ttl", "audit_rate", "target_false_hit_rate", "prompt_overflow", "answer_threshold", "near_miss_audit_band",
       "fingerprint_window", "cache_nondeterministic", "cache_non_text", "decision", "max_false_hit_rate",
-      "max_prompt_bytes", "rate_limit_per_s", "rate_burst", "max_concurrent_embeddings");
+      "max_prompt_bytes", "rate_limit_per_s", "rate_burst", "max_concurrent_embeddings", "second_stage_judge");
   private static final Set<String> AUDIT_FIELDS = Set.of("namespace", "fresh_response", "verdict", "invalidate");
   private static final Set<String> FEEDBACK_FIELDS = Set.of("namespace", "lookup_id", "verdict", "invalidate");
   /** Minutes of hit-rate history in a stats answer. */
@@ -621,6 +621,9 @@ final class Api {
       out.putNull("answer_similarity");
     } else {
       out.put("answer_similarity", r.answerSimilarity());
+    }
+    if (r.judgeProbability() != null) {
+      out.put("judge_probability", r.judgeProbability());
     }
     out.put("prompt", r.prompt());
     out.put("matched_prompt", r.matchedPrompt());
