@@ -122,7 +122,8 @@ final class CrowdedCacheBench {
    * @param judgeVerdicts verdicts the judge gave, and {@code judgeWrong} of them disagreed with the label
    */
   record JudgedResult(double delta, VerifiedReplay.Verdicts verdicts, long hits, long wrong, long answeredRight,
-      long shouldHit, long gatewayVerdicts, long judgeVerdicts, long judgeWrong, StaticResult staticSameWrong) {
+      long shouldHit, long gatewayVerdicts, long judgeVerdicts, long judgeWrong, long judgeAbstained,
+      StaticResult staticSameWrong) {
     double recall() {
       return shouldHit == 0 ? 0 : answeredRight / (double) shouldHit;
     }
@@ -242,13 +243,40 @@ final class CrowdedCacheBench {
     return out;
   }
 
-  /** The embeddings of every text of a dataset's traffic under one model. */
+  /**
+   * The embeddings of every text of a dataset's traffic under one model; kept in bench/target (named by
+   * the model and the texts' hash) when that folder exists, so that a rerun with other replays does not
+   * embed again.
+   */
+  @SuppressWarnings("unchecked")
   static Map<String, float[]> embed(CrowdedTraffic t, String model, ParallelEmbedder embedder) {
     LinkedHashSet<String> distinct = new LinkedHashSet<>();
     t.entries().forEach(l -> distinct.add(l.text()));
     t.train().forEach(l -> distinct.add(l.text()));
     t.measure().forEach(l -> distinct.add(l.text()));
     List<String> texts = new ArrayList<>(distinct);
+    Path cache = Path.of("bench/target/crowded-vectors-" + model + "-" + Integer.toHexString(texts.hashCode()) + ".ser");
+    if (Files.isRegularFile(cache)) {
+      try (var in = new java.io.ObjectInputStream(new java.io.BufferedInputStream(Files.newInputStream(cache)))) {
+        System.err.println(t.dataset() + " / " + model + ": embeddings from " + cache);
+        return (Map<String, float[]>) in.readObject();
+      } catch (ClassNotFoundException | java.io.IOException e) {
+        System.err.println(cache + " unreadable (" + e + "); embedding again");
+      }
+    }
+    Map<String, float[]> vectors = embedFresh(t, model, embedder, texts);
+    if (Files.isDirectory(cache.getParent())) {
+      try (var o = new java.io.ObjectOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(cache)))) {
+        o.writeObject(new HashMap<>(vectors));
+      } catch (java.io.IOException e) {
+        System.err.println("could not keep the embeddings in " + cache + ": " + e);
+      }
+    }
+    return vectors;
+  }
+
+  private static Map<String, float[]> embedFresh(CrowdedTraffic t, String model, ParallelEmbedder embedder,
+      List<String> texts) {
     Map<String, float[]> vectors = new HashMap<>();
     int batch = 256;
     for (int i = 0; i < texts.size(); i += batch) {
@@ -321,8 +349,8 @@ final class CrowdedCacheBench {
     List<JudgedResult> judged = new ArrayList<>();
     if (judging != null) {
       for (VerifiedResult v : verified) {
-        for (VerifiedReplay.Verdicts source : List.of(VerifiedReplay.Verdicts.GATEWAY_AND_JUDGE,
-            VerifiedReplay.Verdicts.JUDGE_ONLY)) {
+        for (VerifiedReplay.Verdicts source : List.of(VerifiedReplay.Verdicts.GATEWAY_AND_SURE_JUDGE,
+            VerifiedReplay.Verdicts.GATEWAY_AND_JUDGE, VerifiedReplay.Verdicts.JUDGE_ONLY)) {
           judged.add(judgedReplay(train, measure, v.delta(), v.threshold(), source, shouldHit, o));
         }
       }
@@ -353,7 +381,7 @@ final class CrowdedCacheBench {
     }
     double share = hits == 0 ? 0 : wrong / (double) hits;
     return new JudgedResult(delta, source, hits, wrong, right, shouldHit, replay.gatewayVerdicts(),
-        replay.judgeVerdicts(), replay.judgeWrong(), bestStatic(measure, share));
+        replay.judgeVerdicts(), replay.judgeWrong(), replay.judgeAbstained(), bestStatic(measure, share));
   }
 
   /** The judge's probability of a (query, entry) pair, from both models' embeddings. */
@@ -489,10 +517,11 @@ final class CrowdedCacheBench {
           100.0 * v.auditsMeasure() / row.measured()));
     }
     if (r.rows().stream().anyMatch(row -> !row.judged().isEmpty())) {
-      b.append("\n#### Verified with the second-stage judge (its verdicts replace labels; wrong shares by the labels)\n\n");
+      b.append("\n#### Verified with the second-stage judge deciding every pair at P(same) 0.5 (its verdicts replace"
+          + " labels; wrong shares by the labels)\n\n");
       b.append("gateway+judge: the judge settles explores and judges unsampled served hits below threshold + band,"
-          + " the gateway's label settles sampled hits (what the server does with second_stage_judge);"
-          + " judge only: every verdict is the judge's (a gateway that never reports).\n\n");
+          + " the gateway's label settles sampled hits; judge only: every verdict is the judge's (a gateway that"
+          + " never reports).\n\n");
       b.append("| dataset | model | measured queries in the judge's training | δ | verified (gateway): answered | wrong [95% CI]"
           + " | gateway+judge: answered | wrong [95% CI] | static at that wrong share | gateway+judge / static"
           + " | judge only: answered | wrong [95% CI] | verdicts gateway / judge (gateway+judge) | judge verdicts wrong"
@@ -516,6 +545,30 @@ final class CrowdedCacheBench {
               100 * only.recall(), ci(only.wrongShare()), both.gatewayVerdicts(), both.judgeVerdicts(),
               share(both.judgeWrong(), both.judgeVerdicts()), only.judgeVerdicts(),
               share(only.judgeWrong(), only.judgeVerdicts())));
+        }
+      }
+    }
+    if (r.rows().stream().anyMatch(row -> !row.judged().isEmpty())) {
+      b.append(String.format(Locale.ROOT, "%n#### Verified with the sure judge (the server's behaviour: a verdict only"
+          + " at P(same) >= %.2f or <= %.2f; unsure explores settled by the gateway's label)%n%n",
+          SecondStageJudge.CORRECT_AT, SecondStageJudge.FALSE_AT));
+      b.append("| dataset | model | δ | verified (gateway): answered | wrong [95% CI] | gateway+sure judge: answered"
+          + " | wrong [95% CI] | static at that wrong share | gateway+sure judge / static | verdicts gateway / judge"
+          + " | judge verdicts wrong | judge unsure |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+      for (Row row : r.rows()) {
+        for (VerifiedResult v : row.verified()) {
+          JudgedResult j = row.judged().stream().filter(x -> x.delta() == v.delta()
+              && x.verdicts() == VerifiedReplay.Verdicts.GATEWAY_AND_SURE_JUDGE).findFirst().orElse(null);
+          if (j == null) {
+            continue;
+          }
+          StaticResult st = j.staticSameWrong();
+          b.append(String.format(Locale.ROOT, "| %s | %s | %.0f%% | %.1f%% | %s | %.1f%% | %s | %.1f%% (t=%.3f) | %s"
+              + " | %d / %d | %s | %d |%n", row.dataset(), row.model(), 100 * v.delta(), 100 * v.recall(),
+              ci(v.wrongShare()), 100 * j.recall(), ci(j.wrongShare()), 100 * st.recall(), st.threshold(),
+              st.answeredRight() == 0 ? (j.answeredRight() == 0 ? "-" : "∞")
+                  : String.format(Locale.ROOT, "%.2f", j.answeredRight() / (double) st.answeredRight()),
+              j.gatewayVerdicts(), j.judgeVerdicts(), share(j.judgeWrong(), j.judgeVerdicts()), j.judgeAbstained()));
         }
       }
     }

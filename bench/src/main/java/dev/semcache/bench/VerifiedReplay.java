@@ -48,6 +48,12 @@ final class VerifiedReplay {
      * not the pooled prior (the server keeps them out of the audit counts).
      */
     GATEWAY_AND_JUDGE,
+    /**
+     * What the server does: as {@link #GATEWAY_AND_JUDGE}, but the judge gives a verdict only when sure
+     * ({@link dev.semcache.server.judge.SecondStageJudge#verdict}); an explore it is unsure of is settled
+     * by the gateway's label, an unsampled hit it is unsure of teaches nothing.
+     */
+    GATEWAY_AND_SURE_JUDGE,
     /** No gateway at all: the judge gives every verdict (its errors teach the entries). */
     JUDGE_ONLY
   }
@@ -93,10 +99,16 @@ final class VerifiedReplay {
     boolean sampledHit = d == Decision.HIT && random.nextDouble() < auditRate;
     lastAudited = d == Decision.EXPLORE || sampledHit;
     boolean judged = verdictSource == Verdicts.JUDGE_ONLY ? lastAudited || d == Decision.HIT && similarity < judgeCeiling
-        : verdictSource == Verdicts.GATEWAY_AND_JUDGE
+        : verdictSource != Verdicts.GATEWAY
             && (d == Decision.EXPLORE || d == Decision.HIT && !sampledHit && similarity < judgeCeiling);
+    Boolean sure = dev.semcache.server.judge.SecondStageJudge.verdict(judgeProbability);
+    if (judged && verdictSource == Verdicts.GATEWAY_AND_SURE_JUDGE && sure == null) {
+      judged = false; // unsure: an explore goes to the gateway, an unsampled hit learns nothing
+      judgeAbstained++;
+    }
     if (judged) {
-      boolean verdict = judgeProbability >= dev.semcache.server.judge.SecondStageJudge.SAME_AT;
+      boolean verdict = verdictSource == Verdicts.GATEWAY_AND_SURE_JUDGE ? sure
+          : judgeProbability >= dev.semcache.server.judge.SecondStageJudge.SAME_AT;
       evidence.computeIfAbsent(entry, k -> new EntryEvidence()).add(similarity, verdict);
       judgeVerdicts++;
       judgeWrong += verdict == right ? 0 : 1;
@@ -118,6 +130,12 @@ final class VerifiedReplay {
   private long gatewayVerdicts;
   private long judgeVerdicts;
   private long judgeWrong;
+  private long judgeAbstained;
+
+  /** Pairs the judge was asked about and was unsure of (only when it may abstain). */
+  long judgeAbstained() {
+    return judgeAbstained;
+  }
 
   /** Verdicts the gateway gave (its labels). */
   long gatewayVerdicts() {

@@ -348,8 +348,9 @@ public final class SemanticCache implements AutoCloseable {
     try {
       j = secondStage();
       j.judge(prompt, matched, similarity).thenAcceptAsync(p -> {
-        if (p != null) {
-          analytics.secondStageVerdict(ns, lookupId, p >= SecondStageJudge.SAME_AT ? Verdict.CORRECT : Verdict.FALSE_HIT, p);
+        Boolean same = p == null ? null : SecondStageJudge.verdict(p);
+        if (same != null) { // unsure: no verdict; an explore waits for the gateway's store as usual
+          analytics.secondStageVerdict(ns, lookupId, same ? Verdict.CORRECT : Verdict.FALSE_HIT, p);
         }
       }, storageExecutor).whenComplete((x, e) -> {
         if (e != null) {

@@ -37,8 +37,22 @@ public final class SecondStageJudge implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SecondStageJudge.class);
   /** Judgements waiting or running at most; more are skipped. */
   public static final int MAX_IN_FLIGHT = 256;
-  /** A pair is judged the same meaning at or above this probability. */
+  /** A pair is more likely the same meaning than not at or above this probability. */
   public static final double SAME_AT = 0.5;
+  /** The judge says {@code correct} only at or above this probability. */
+  public static final double CORRECT_AT = 0.9;
+  /** The judge says {@code false_hit} only at or below this probability; in between it abstains. */
+  public static final double FALSE_AT = 0.1;
+
+  /**
+   * The verdict of a probability: {@code true} (correct) at or above {@link #CORRECT_AT}, {@code false}
+   * (false hit) at or below {@link #FALSE_AT}, null (no verdict: the gateway's audit, if any, decides)
+   * in between. A verdict that teaches a verified entry should be rarely wrong; a calibrated 0.6 is wrong
+   * four times in ten.
+   */
+  public static Boolean verdict(double probability) {
+    return probability >= CORRECT_AT ? Boolean.TRUE : probability <= FALSE_AT ? Boolean.FALSE : null;
+  }
 
   private final JudgeCoefficients coefficients;
   private final String serverModel;

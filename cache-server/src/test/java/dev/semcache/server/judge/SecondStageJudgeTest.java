@@ -85,6 +85,17 @@ class SecondStageJudgeTest {
     }
   }
 
+  /** It gives a verdict only when sure; in between, none (the gateway's audit decides). */
+  @Test
+  void aVerdictOnlyWhenSure() {
+    assertThat(SecondStageJudge.verdict(0.95)).isTrue();
+    assertThat(SecondStageJudge.verdict(SecondStageJudge.CORRECT_AT)).isTrue();
+    assertThat(SecondStageJudge.verdict(0.6)).isNull();
+    assertThat(SecondStageJudge.verdict(0.4)).isNull();
+    assertThat(SecondStageJudge.verdict(SecondStageJudge.FALSE_AT)).isFalse();
+    assertThat(SecondStageJudge.verdict(0.01)).isFalse();
+  }
+
   @Test
   void aJudgeForAServerRunningAnotherModelIsRefused() {
     JudgeCoefficients c = JudgeCoefficients.bundled();
