@@ -148,15 +148,6 @@ class OpenSearchCacheStorageTest extends CacheStorageContractTest {
         .hasMessageContaining("upgrade this node");
   }
 
-  @Test
-  void anUnreachableClusterIsAClearErrorAtStart() {
-    OpenSearchOptions nowhere = OpenSearchOptions.defaults().withHosts(List.of("http://127.0.0.1:" + TestCluster.freePort()))
-        .withIndexPrefix(prefix).withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(2));
-    assertThatThrownBy(() -> OpenSearchCacheStorage.open(nowhere, OPTIONS, clock))
-        .isInstanceOf(StorageUnavailableException.class)
-        .hasMessageContaining("is unreachable");
-  }
-
   // ---------------------------------------------------------------- losing an OpenSearch node (last)
 
   /**
