@@ -118,7 +118,10 @@ public interface CacheStorage extends StorageFigures, AutoCloseable {
 
   /** What the exact path found without blocking. */
   sealed interface ExactProbe {
-    /** The live entry stored under the prompt. */
+    /**
+     * The live entry stored under the prompt. Its embedding may be left out (an empty array): an exact
+     * hit needs no vector, and a backend may skip decoding it.
+     */
     record Hit(Entry entry) implements ExactProbe {}
 
     /** No live entry is stored under the prompt. */

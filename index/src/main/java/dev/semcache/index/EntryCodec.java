@@ -73,7 +73,18 @@ public final class EntryCodec {
    *
    * @throws CorruptEntryException if the bytes are not a complete value of a known format
    */
+  private static final float[] NO_EMBEDDING = new float[0];
+
   public static Entry decode(String id, byte[] value, EntryStats stats) {
+    return decode(id, value, stats, true);
+  }
+
+  /**
+   * {@link #decode}, leaving the embedding out ({@code withEmbedding} false: the entry's embedding is an
+   * empty array) for a reader that needs no vector, such as an exact hit: copying 384 floats was a tenth of
+   * the exact path (JFR, bench/README.md). The value is checked as fully as by {@link #decode}.
+   */
+  public static Entry decode(String id, byte[] value, EntryStats stats, boolean withEmbedding) {
     try {
       ByteBuffer b = ByteBuffer.wrap(value);
       byte format = b.get();
@@ -88,8 +99,10 @@ public final class EntryCodec {
       String response = getString(b);
       Map<String, String> meta = getPairs(b);
       int dim = Short.toUnsignedInt(b.getShort());
-      float[] v = new float[dim];
-      b.asFloatBuffer().get(v); // bulk copy, same byte order as the buffer
+      float[] v = withEmbedding ? new float[dim] : NO_EMBEDDING;
+      if (withEmbedding) {
+        b.asFloatBuffer().get(v); // bulk copy, same byte order as the buffer
+      }
       b.position(b.position() + dim * Float.BYTES);
       if (b.hasRemaining()) {
         throw new CorruptEntryException("entry " + id + " has " + b.remaining() + " trailing bytes");

@@ -50,7 +50,7 @@ final class EntryReads {
       if (id.isEmpty()) {
         return ABSENT;
       }
-      Optional<Entry> e = store.getInMemory(id.get()).map(hits::overlay)
+      Optional<Entry> e = store.getInMemoryWithoutEmbedding(id.get()).map(hits::overlay)
           .filter(x -> x.isLiveAt(now) && x.namespace().equals(namespace) && x.scope().equals(scope));
       return e.<CacheStorage.ExactProbe>map(CacheStorage.ExactProbe.Hit::new).orElse(ABSENT);
     } catch (RocksEntryStore.NeedsIo needsIo) {

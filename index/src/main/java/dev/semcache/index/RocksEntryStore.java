@@ -270,10 +270,11 @@ public final class RocksEntryStore implements EntryStore {
   }
 
   /**
-   * {@link #get} from memtables and the block cache only; {@link NeedsIo} if that is not enough. The two
-   * column families are read one after the other: an entry removed in between reads as absent.
+   * {@link #get} from memtables and the block cache only, without the embedding (an empty array: the
+   * exact path needs no vector); {@link NeedsIo} if memory is not enough. The two column families are read
+   * one after the other: an entry removed in between reads as absent.
    */
-  Optional<Entry> getInMemory(String id) throws NeedsIo {
+  Optional<Entry> getInMemoryWithoutEmbedding(String id) throws NeedsIo {
     ensureOpen();
     byte[] key = bytes(id);
     byte[] value = getInMemory(entries, key);
@@ -281,7 +282,7 @@ public final class RocksEntryStore implements EntryStore {
     if (value == null || stat == null) {
       return Optional.empty();
     }
-    return Optional.of(EntryCodec.decode(id, value, EntryCodec.decodeStats(id, stat)));
+    return Optional.of(EntryCodec.decode(id, value, EntryCodec.decodeStats(id, stat), false));
   }
 
   private byte[] getInMemory(org.rocksdb.ColumnFamilyHandle cf, byte[] key) throws NeedsIo {

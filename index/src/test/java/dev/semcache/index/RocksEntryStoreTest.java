@@ -31,6 +31,23 @@ class RocksEntryStoreTest extends EntryStoreContractTest {
   }
 
   @Test
+  void anEntryDecodedWithoutItsEmbeddingIsCheckedAsFullyAndDiffersOnlyThere() {
+    Entry e = entry("a", "faq", Scope.of(Map.of("m", "x")), "prompt", 0, 1000);
+    byte[] value = EntryCodec.encode(e);
+    Entry slim = EntryCodec.decode("a", value, e.stats(), false);
+    assertThat(slim.embedding()).isEmpty();
+    assertThat(slim).usingRecursiveComparison().ignoringFields("embedding").isEqualTo(e);
+    for (int cut = 0; cut < value.length; cut += 7) {
+      byte[] truncated = Arrays.copyOf(value, cut);
+      assertThatThrownBy(() -> EntryCodec.decode("a", truncated, e.stats(), false))
+          .isInstanceOf(CorruptEntryException.class);
+    }
+    byte[] trailing = Arrays.copyOf(value, value.length + 1);
+    assertThatThrownBy(() -> EntryCodec.decode("a", trailing, e.stats(), false))
+        .isInstanceOf(CorruptEntryException.class);
+  }
+
+  @Test
   void unknownFormatIsRefused() {
     byte[] value = EntryCodec.encode(entry("a", "faq", Scope.EMPTY, "p", 0, 1000));
     value[0] = 9;

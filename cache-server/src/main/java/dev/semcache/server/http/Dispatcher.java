@@ -116,7 +116,7 @@ final class Dispatcher {
     // Admission comes first: a request beyond max_in_flight costs no parsing, normalising or hashing.
     if (metrics.inFlight.incrementAndGet() > maxInFlight) {
       metrics.inFlight.decrementAndGet();
-      done.accept(new Answer(label, error(Api.overloaded(maxInFlight + " requests are in progress, the most this"
+      done.accept(new Answer(label, error(Answers.overloaded(maxInFlight + " requests are in progress, the most this"
           + " server takes at once (http.max_in_flight); retry after " + retryAfterS + " s", retryAfterS))));
       return;
     }
@@ -129,7 +129,7 @@ final class Dispatcher {
         done.accept(new Answer(label, StreamEnd.counted(r, metrics.inFlight::decrementAndGet)));
       }
     };
-    Api.PreparedLookup prepared = null;
+    LookupRoutes.PreparedLookup prepared = null;
     if (match.route() == Route.LOOKUP) {
       // Exact hits held in memory are answered here, on the event loop: no disk read, no embedding, no
       // hand-off to a worker and back. Everything else continues on a worker.
@@ -144,13 +144,13 @@ final class Dispatcher {
         finish.accept(r);
         return;
       }
-      prepared = (Api.PreparedLookup) fast;
+      prepared = (LookupRoutes.PreparedLookup) fast;
     }
-    Api.PreparedLookup lookup = prepared;
+    LookupRoutes.PreparedLookup lookup = prepared;
     try {
       workers.execute(() -> run(call, match, lookup, finish));
     } catch (RejectedExecutionException e) {
-      finish.accept(error(Api.overloaded("the worker pool is full or stopping; retry after " + retryAfterS + " s",
+      finish.accept(error(Answers.overloaded("the worker pool is full or stopping; retry after " + retryAfterS + " s",
           retryAfterS)));
     }
   }
@@ -160,7 +160,7 @@ final class Dispatcher {
     return metrics.inFlight.get();
   }
 
-  private void run(HttpCall call, Route.Match match, Api.PreparedLookup lookup, Consumer<ApiResponse> finish) {
+  private void run(HttpCall call, Route.Match match, LookupRoutes.PreparedLookup lookup, Consumer<ApiResponse> finish) {
     CompletableFuture<ApiResponse> answer;
     try {
       answer = match.route() == Route.METRICS
@@ -176,7 +176,7 @@ final class Dispatcher {
   }
 
   private ApiResponse failure(HttpCall call, Throwable t) {
-    ApiException known = Api.toApiException(t, retryAfterS);
+    ApiException known = Answers.toApiException(t, retryAfterS);
     if (known != null) {
       if (known.code().equals("storage_unavailable")) {
         LOG.warn("{} {}: 503, {}", call.method(), JsonBody.abbreviate(call.uri()), known.getMessage());

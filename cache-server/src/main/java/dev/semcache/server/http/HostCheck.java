@@ -19,12 +19,19 @@ import java.util.regex.Pattern;
 final class HostCheck {
   private static final Pattern IPV4_LOOPBACK = Pattern.compile("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
 
+  /**
+   * The last Host value found to be loopback. Clients send the same value on every request of a
+   * connection, so one string comparison usually replaces the parse and the pattern (2% of an exact hit's
+   * event-loop time, JFR). The check is a pure function of the string, so a stale value cannot be wrong.
+   */
+  private static volatile String lastLoopbackHost = "";
+
   private HostCheck() {}
 
   /** The refusal of a request a web page may have made, or null if it may go on. */
   static ApiException refusal(HttpCall call) {
     String host = call.header(HttpHeaderNames.HOST);
-    if (host != null && !loopbackHostHeader(host)) {
+    if (host != null && !host.equals(lastLoopbackHost) && !loopbackHostHeader(host)) {
       return new ApiException(HttpResponseStatus.FORBIDDEN, "foreign_host", "this semcache has no API keys and"
           + " answers only requests addressed to a loopback host (localhost, 127.0.0.1, [::1]); Host='"
           + JsonBody.abbreviate(host) + "'. Configure api_keys to serve other host names");
@@ -39,6 +46,14 @@ final class HostCheck {
 
   /** Whether a Host header value ({@code name} or {@code name:port}) names a loopback host. */
   static boolean loopbackHostHeader(String value) {
+    boolean loopback = parsedLoopbackHost(value);
+    if (loopback) {
+      lastLoopbackHost = value;
+    }
+    return loopback;
+  }
+
+  private static boolean parsedLoopbackHost(String value) {
     String v = value.trim().toLowerCase(Locale.ROOT);
     String name;
     if (v.startsWith("[")) {

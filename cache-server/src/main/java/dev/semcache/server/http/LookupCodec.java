@@ -37,10 +37,10 @@ public final class LookupCodec {
   public static LookupRequest read(byte[] body, NamespaceCheck check) {
     JsonBody json = JsonBody.parse(body);
     json.only(FIELDS);
-    String ns = Api.namespace(json.requiredString("namespace"));
+    String ns = Requests.namespace(json.requiredString("namespace"));
     check.check(ns);
     String prompt = json.requiredString("prompt");
-    Scope scope = Api.scope(json);
+    Scope scope = Requests.scope(json);
     Double threshold = json.optionalNumber("threshold").orElse(null);
     return new LookupRequest(ns, prompt, scope, threshold);
   }

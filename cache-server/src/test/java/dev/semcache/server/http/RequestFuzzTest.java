@@ -51,8 +51,8 @@ class RequestFuzzTest {
     try {
       b.optionalString("namespace").ifPresent(RequestFuzzTest::namespace);
       b.optionalString("prompt");
-      Scope.of(b.optionalStringMap("scope", Api.MAX_ATTRIBUTES, Api.MAX_ATTRIBUTE_KEY_CHARS, Api.MAX_ATTRIBUTE_VALUE_CHARS));
-      b.optionalStringMap("metadata", Api.MAX_ATTRIBUTES, Api.MAX_ATTRIBUTE_KEY_CHARS, Api.MAX_ATTRIBUTE_VALUE_CHARS);
+      Scope.of(b.optionalStringMap("scope", Requests.MAX_ATTRIBUTES, Requests.MAX_ATTRIBUTE_KEY_CHARS, Requests.MAX_ATTRIBUTE_VALUE_CHARS));
+      b.optionalStringMap("metadata", Requests.MAX_ATTRIBUTES, Requests.MAX_ATTRIBUTE_KEY_CHARS, Requests.MAX_ATTRIBUTE_VALUE_CHARS);
       b.optionalNumber("threshold");
       b.optionalLong("ttl_s");
       b.optionalBoolean("invalidate");
