@@ -83,13 +83,14 @@ final class EntryBounds {
       Counts c = exactCounts();
       long inNamespace = c.perNamespace().getOrDefault(namespace, 0L);
       if (inNamespace >= config.maxEntries()) {
-        evictOldest(namespace, inNamespace - config.maxEntries() + 1);
-        c = exactCounts();
+        c = without(c, namespace, evictOldest(namespace, inNamespace - config.maxEntries() + 1));
       }
       if (c.total() >= options.maxEntries()) {
         evictFairly(namespace, c, c.total() - options.maxEntries() + 1);
       }
-      fitBytes(namespace, size);
+      if (c.bytes() + size > options.maxBytes()) { // evictions only lower the bytes: counted again if needed
+        fitBytes(namespace, size);
+      }
     } finally {
       lock.unlock();
     }
@@ -108,14 +109,23 @@ final class EntryBounds {
           removed += evictOldest(ns.getKey(), ns.getValue() - max);
         }
       }
-      c = exactCounts();
+      if (removed > 0) {
+        c = exactCounts();
+      }
       if (c.total() > options.maxEntries()) {
         removed += evictFairly(null, c, c.total() - options.maxEntries());
       }
-      return removed + fitBytes(null, 0);
+      return removed + (c.bytes() > options.maxBytes() ? fitBytes(null, 0) : 0);
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The counts after {@code evicted} entries of {@code namespace} went (their bytes still counted). */
+  private static Counts without(Counts c, String namespace, long evicted) {
+    Map<String, Long> per = new HashMap<>(c.perNamespace());
+    per.computeIfPresent(namespace, (k, v) -> v - evicted);
+    return new Counts(per, c.total() - evicted, c.bytes());
   }
 
   /** Evicts until the entries' bytes and {@code size} more fit the byte bound; returns entries evicted. */
