@@ -298,12 +298,12 @@ public final class Analytics implements AutoCloseable {
     }
   }
 
-  private static AuditRecord decode(String key, byte[] value) {
+  static AuditRecord decode(String key, byte[] value) {
     try {
       AuditRecord r = JSON.readValue(value, AuditRecord.class);
-      if (r.format() != AuditRecord.FORMAT) {
+      if (r.format() != AuditRecord.FORMAT && r.format() != AuditRecord.FORMAT_WITH_JUDGE) {
         throw new IllegalStateException("audit record " + key + " has format " + r.format() + "; this build reads "
-            + AuditRecord.FORMAT);
+            + AuditRecord.FORMAT + " and " + AuditRecord.FORMAT_WITH_JUDGE);
       }
       return r;
     } catch (IOException e) {
@@ -592,7 +592,7 @@ public final class Analytics implements AutoCloseable {
   private AuditRecord record(ServedLookup l, Judgement j, boolean invalidate, String prefix) {
     boolean removed = invalidate && j.verdict() == Verdict.FALSE_HIT && storage.delete(l.namespace(), l.entryId());
     String kind = VerdictSource.FEEDBACK == j.source() ? l.kind() : l.hit() ? "hit" : LookupKind.NEAR_MISS.wire();
-    AuditRecord r = new AuditRecord(AuditRecord.FORMAT, l.namespace(), l.lookupId(), kind, l.similarity(), l.threshold(),
+    AuditRecord r = new AuditRecord(AuditRecord.formatFor(j.judgeProbability()), l.namespace(), l.lookupId(), kind, l.similarity(), l.threshold(),
         l.prompt(), l.matchedPrompt(), l.entryId(), j.verdict().wire(), j.source().wire(), j.answerSimilarity(),
         l.atMillis(), clock.millis(), removed, j.judgeProbability());
     try {
