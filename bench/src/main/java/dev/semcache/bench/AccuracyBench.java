@@ -39,7 +39,9 @@ final class AccuracyBench {
 
   record Options(List<String> models, List<String> datasets, int pawsPairs, int bankingPerIntent, int clincPerIntent,
       int clincOos, int holdOutEvery, double zipf, long seed, Path pairsFile, Path outDir, String url, String key,
-      String backend) {}
+      List<String> backends) {}
+
+  static final List<String> BACKENDS = List.of("embedded", "opensearch");
 
   static final String USAGE = """
       usage: ./semcache bench accuracy [OPTIONS]
@@ -58,8 +60,9 @@ final class AccuracyBench {
                                --models must then name the one model it runs (the stream is not rerun
                                with misses stored: each stored miss would wait for the index refresh)
         --key KEY              API key for --url (default: the SEMCACHE_API_KEY environment variable)
-        --backend B            the in-process core's storage: embedded (default) or opensearch (a 1-node
-                               OpenSearch k-NN cluster started on loopback for the run)
+        --backend LIST         the in-process core's storage: embedded (default), opensearch (a 1-node
+                               OpenSearch k-NN cluster started on loopback for the run), or both,
+                               embedded,opensearch: the same traffic on each, and a table side by side
       """;
 
   static void main(String[] args) throws Exception {
@@ -93,7 +96,7 @@ final class AccuracyBench {
     Path outDir = defaultOutDir();
     String url = null;
     String key = System.getenv("SEMCACHE_API_KEY");
-    String backend = "embedded";
+    List<String> backends = List.of("embedded");
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String value = null;
@@ -141,11 +144,15 @@ final class AccuracyBench {
           case "--out-dir" -> outDir = Path.of(value);
           case "--url" -> url = value;
           case "--key" -> key = value;
-          case "--backend" -> {
-            if (!value.equals("embedded") && !value.equals("opensearch")) {
-              throw new IllegalArgumentException("--backend must be embedded or opensearch; backend=" + value);
+          case "--backend", "--backends" -> {
+            Set<String> wanted = new LinkedHashSet<>();
+            for (String b : value.split(",")) {
+              if (!BACKENDS.contains(b.strip())) {
+                throw new IllegalArgumentException("--backend must be embedded, opensearch or both; backend=" + value);
+              }
+              wanted.add(b.strip());
             }
-            backend = value;
+            backends = List.copyOf(wanted);
           }
           default -> throw new IllegalArgumentException("unknown option " + a);
         }
@@ -159,11 +166,11 @@ final class AccuracyBench {
     if (url != null && models.size() != 1) {
       throw new IllegalArgumentException("--url needs --models to name the one model the server runs; models=" + models);
     }
-    if (url != null && !backend.equals("embedded")) {
+    if (url != null && !backends.equals(List.of("embedded"))) {
       throw new IllegalArgumentException("--backend is the in-process core's; with --url the server's config decides");
     }
     return new Options(models, datasets, pawsPairs, bankingPerIntent, clincPerIntent, clincOos, holdOutEvery, zipf, seed,
-        pairsFile, outDir, url, key, backend);
+        pairsFile, outDir, url, key, backends);
   }
 
   private static int positive(String name, int v) {
@@ -202,46 +209,51 @@ final class AccuracyBench {
     List<StoringRun> storing = new ArrayList<>();
     Map<String, AccuracyCurve> gptcacheByText = new LinkedHashMap<>();
     Path clusterHome = Files.createTempDirectory("semcache-accuracy-cluster");
-    try (dev.semcache.opensearch.testcluster.TestCluster cluster = o.backend().equals("opensearch")
+    try (dev.semcache.opensearch.testcluster.TestCluster cluster = o.backends().contains("opensearch")
         ? dev.semcache.opensearch.testcluster.TestCluster.start(1, clusterHome,
             dev.semcache.opensearch.testcluster.TestCluster.BENCH_JVM) : null) {
-    for (String model : o.models()) {
-      long modelStart = System.nanoTime();
-      log.printf("model %s%n", model);
-      Path dir = Files.createTempDirectory("semcache-accuracy");
-      ParallelEmbedder embedder = o.url() == null ? ParallelEmbedder.open(ModelSpec.named(model), OnnxOptions.defaults(),
-          ParallelOptions.defaults()) : null;
-      try (CacheUnderTest cache = o.url() != null ? new HttpCache(o.url(), o.key())
-          : cluster != null ? InProcessCache.onOpenSearch(embedder, cluster.hosts(), "accuracy-" + model + "-",
-              ModelSpec.named(model).dimension())
-          : new InProcessCache(embedder, dir)) {
-        AccuracyRunner runner = new AccuracyRunner(cache);
-        String prefix = o.url() == null ? "" : "accuracy-" + System.currentTimeMillis() + "-";
-        for (Map.Entry<String, List<LabelledPairs.Pair>> e : t.pairs().entrySet()) {
-          curves.add(AccuracyCurve.of(e.getKey(), model, runner.pairs(prefix + namespace(e.getKey()), e.getValue())));
-        }
-        for (Map.Entry<String, QueryStream> e : t.streams().entrySet()) {
-          AccuracyCurve c = AccuracyCurve.of(e.getKey(), model, runner.stream(prefix + namespace(e.getKey()), e.getValue()));
-          curves.add(c);
-          Confusion target = c.lowestMeeting(STORING_TARGET);
-          if (target != null && o.url() == null) {
-            List<Outcome> run = runner.streamStoringMisses(namespace(e.getKey()) + "-stored", e.getValue(), target.threshold());
-            storing.add(new StoringRun(e.getKey(), model, target.threshold(), Confusion.at(target.threshold(), run)));
+      for (String backend : o.backends()) {
+        for (String model : o.models()) {
+          String label = backendLabel(model, backend);
+          long modelStart = System.nanoTime();
+          log.printf("model %s%n", label);
+          Path dir = Files.createTempDirectory("semcache-accuracy");
+          ParallelEmbedder embedder = o.url() == null ? ParallelEmbedder.open(ModelSpec.named(model),
+              OnnxOptions.defaults(), ParallelOptions.defaults()) : null;
+          try (CacheUnderTest cache = o.url() != null ? new HttpCache(o.url(), o.key())
+              : backend.equals("opensearch") ? InProcessCache.onOpenSearch(embedder, cluster.hosts(),
+                  "accuracy-" + model + "-", ModelSpec.named(model).dimension())
+              : new InProcessCache(embedder, dir)) {
+            AccuracyRunner runner = new AccuracyRunner(cache);
+            String prefix = o.url() == null ? "" : "accuracy-" + System.currentTimeMillis() + "-";
+            for (Map.Entry<String, List<LabelledPairs.Pair>> e : t.pairs().entrySet()) {
+              curves.add(AccuracyCurve.of(e.getKey(), label, runner.pairs(prefix + namespace(e.getKey()), e.getValue())));
+            }
+            for (Map.Entry<String, QueryStream> e : t.streams().entrySet()) {
+              AccuracyCurve c = AccuracyCurve.of(e.getKey(), label,
+                  runner.stream(prefix + namespace(e.getKey()), e.getValue()));
+              curves.add(c);
+              Confusion target = c.lowestMeeting(STORING_TARGET);
+              if (target != null && o.url() == null) {
+                List<Outcome> run = runner.streamStoringMisses(namespace(e.getKey()) + "-stored", e.getValue(),
+                    target.threshold());
+                storing.add(new StoringRun(e.getKey(), label, target.threshold(), Confusion.at(target.threshold(), run)));
+              }
+            }
+            if (t.gptcache() != null) {
+              AccuracyRunner.GptcacheOutcomes g = runner.gptcache(prefix + "gptcache", t.gptcache());
+              curves.add(AccuracyCurve.of("gptcache", label, g.byRow()));
+              gptcacheByText.put(label, AccuracyCurve.of("gptcache", label, g.byOriginText()));
+            }
+          } finally {
+            if (embedder != null) {
+              embedder.close();
+            }
+            Directories.deleteRecursively(dir);
           }
+          log.printf(Locale.ROOT, "model %s done in %.0f s%n", label, (System.nanoTime() - modelStart) / 1e9);
         }
-        if (t.gptcache() != null) {
-          AccuracyRunner.GptcacheOutcomes g = runner.gptcache(prefix + "gptcache", t.gptcache());
-          curves.add(AccuracyCurve.of("gptcache", model, g.byRow()));
-          gptcacheByText.put(model, AccuracyCurve.of("gptcache", model, g.byOriginText()));
-        }
-      } finally {
-        if (embedder != null) {
-          embedder.close();
-        }
-        Directories.deleteRecursively(dir);
       }
-      log.printf(Locale.ROOT, "model %s done in %.0f s%n", model, (System.nanoTime() - modelStart) / 1e9);
-    }
     } finally {
       Directories.deleteRecursively(clusterHome);
     }
@@ -261,6 +273,11 @@ final class AccuracyBench {
     return r;
   }
 
+  /** The model's name in the report: on a backend other than embedded, followed by {@code @backend}. */
+  static String backendLabel(String model, String backend) {
+    return backend.equals("embedded") ? model : model + " @" + backend;
+  }
+
   private static String namespace(String dataset) {
     return dataset.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_-]", "-");
   }
@@ -278,6 +295,9 @@ final class AccuracyBench {
     summary.println("### Thresholds meeting a false-hit target (lowest grid threshold whose false-hit rate is at or under it)");
     AccuracyReport.printTargets(r.curves(), summary);
     printExact(r, summary);
+    if (o.backends().size() > 1) {
+      printBackends(o, r, summary);
+    }
     if (t.gptcache() != null) {
       printGptcache(r, summary);
     }
@@ -340,6 +360,61 @@ final class AccuracyBench {
           s == null ? "none" : String.format(Locale.ROOT, "%.3f", s.threshold()),
           s == null ? "-" : AccuracyReport.pct(s.hitRate()), s == null ? "-" : AccuracyReport.pct(s.recall()),
           AccuracyReport.pct(e.hitRate()), AccuracyReport.pct(e.recall()));
+    }
+  }
+
+  /** Grid thresholds the backends table shows. */
+  static final List<Double> BACKEND_THRESHOLDS = List.of(0.80, 0.85, 0.90, 0.95);
+
+  /**
+   * The same traffic on each backend, side by side: hit rate and false-hit rate at a few thresholds, and
+   * the largest differences in hits and in false hits at any threshold of the grid.
+   */
+  private static void printBackends(Options o, Results r, PrintStream out) {
+    String other = o.backends().get(1);
+    out.println();
+    out.println("### Backends side by side: " + o.backends().get(0) + " and " + other + " (same traffic, same model)");
+    out.println();
+    StringBuilder head = new StringBuilder("| dataset | model |");
+    StringBuilder rule = new StringBuilder("|---|---|");
+    for (double th : BACKEND_THRESHOLDS) {
+      head.append(String.format(Locale.ROOT, " %.2f: hit rate | false-hit rate |", th));
+      rule.append("---:|---:|");
+    }
+    head.append(" largest difference over the grid: hits, false hits (of the queries) |");
+    rule.append("---:|");
+    out.println(head);
+    out.println(rule);
+    for (AccuracyCurve base : r.curves()) {
+      if (!o.models().contains(base.model())) {
+        continue;
+      }
+      String otherLabel = backendLabel(base.model(), other);
+      AccuracyCurve c = r.curves().stream().filter(x -> x.dataset().equals(base.dataset()) && x.model().equals(otherLabel))
+          .findFirst().orElse(null);
+      if (c == null) {
+        continue;
+      }
+      for (AccuracyCurve row : List.of(base, c)) {
+        StringBuilder line = new StringBuilder("| " + row.dataset() + " | " + row.model() + " |");
+        for (double th : BACKEND_THRESHOLDS) {
+          Confusion x = row.at(th);
+          line.append(" ").append(AccuracyReport.pct(x.hitRate())).append(" | ").append(AccuracyReport.pct(x.falseHitRate()))
+              .append(" |");
+        }
+        if (row == base) {
+          long hits = 0;
+          long fp = 0;
+          for (int i = 0; i < base.points().size(); i++) {
+            hits = Math.max(hits, Math.abs(base.points().get(i).hits() - c.points().get(i).hits()));
+            fp = Math.max(fp, Math.abs(base.points().get(i).fp() - c.points().get(i).fp()));
+          }
+          line.append(String.format(Locale.ROOT, " %d, %d (of %d) |", hits, fp, base.points().get(0).queries()));
+        } else {
+          line.append(" |");
+        }
+        out.println(line);
+      }
     }
   }
 

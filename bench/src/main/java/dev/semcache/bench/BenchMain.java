@@ -14,7 +14,8 @@ import java.util.Arrays;
  * {@code size --help}); {@code peers [SIZES]} calibrates the index peers for a recall target and
  * {@code peers-summary FILE.json} prints their table ({@link dev.semcache.bench.peers.IndexPeersBenchmark});
  * {@code accuracy [OPTIONS]} measures hit rate and false-hit rate against the threshold on labelled data
- * ({@link AccuracyBench}); {@code ort [OPTIONS]} measures the embedder against the raw ONNX Runtime
+ * ({@link AccuracyBench}); {@code train-judge [OPTIONS]} fits the second-stage judge ({@link JudgeTrainer});
+ * {@code ort [OPTIONS]} measures the embedder against the raw ONNX Runtime
  * throughput of the same model in Node.js ({@link OrtComparison}); anything else goes to JMH
  * itself ({@code -l} lists the benchmarks, {@code -h} its options).
  */
@@ -44,6 +45,8 @@ public final class BenchMain {
       dev.semcache.bench.peers.PeersSummary.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("crowded")) {
       CrowdedCacheBench.main(Arrays.copyOfRange(args, 1, args.length));
+    } else if (args.length > 0 && args[0].equals("train-judge")) {
+      JudgeTrainer.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("accuracy")) {
       AccuracyBench.main(Arrays.copyOfRange(args, 1, args.length));
     } else if (args.length > 0 && args[0].equals("ort")) {

@@ -37,11 +37,39 @@ final class VerifiedReplay {
   /** What one lookup got. */
   enum Outcome { SERVED, EXPLORED, MISSED }
 
+  /** Who gives the verdicts. */
+  enum Verdicts {
+    /** The gateway's (the label): explores and sampled hits. */
+    GATEWAY,
+    /**
+     * As the server does with {@code second_stage_judge}: the judge settles explores (it answers before
+     * the gateway's store) and judges the served hits not sampled for audit below {@code threshold +
+     * band}; the gateway's label settles the sampled hits. Judged unsampled hits teach their entry but
+     * not the pooled prior (the server keeps them out of the audit counts).
+     */
+    GATEWAY_AND_JUDGE,
+    /**
+     * What the server does: as {@link #GATEWAY_AND_JUDGE}, but the judge gives a verdict only when sure
+     * ({@link dev.semcache.server.judge.SecondStageJudge#verdict}); an explore it is unsure of is settled
+     * by the gateway's label, an unsampled hit it is unsure of teaches nothing.
+     */
+    GATEWAY_AND_SURE_JUDGE,
+    /** No gateway at all: the judge gives every verdict (its errors teach the entries). */
+    JUDGE_ONLY
+  }
+
   /**
    * @param threshold the namespace's static threshold: the vague prior's centre, and {@code threshold -
    *     band} is the explore floor
    */
   VerifiedReplay(double maxFalseHitRate, double threshold, double band, double auditRate, long seed) {
+    this(maxFalseHitRate, threshold, band, auditRate, seed, Verdicts.GATEWAY);
+  }
+
+  VerifiedReplay(double maxFalseHitRate, double threshold, double band, double auditRate, long seed,
+      Verdicts verdictSource) {
+    this.verdictSource = verdictSource;
+    this.judgeCeiling = threshold + band;
     this.policy = ErrorBoundPolicy.of(maxFalseHitRate);
     this.threshold = threshold;
     this.exploreFloor = threshold - band;
@@ -56,18 +84,71 @@ final class VerifiedReplay {
    * @return what the lookup got, and whether a verdict was asked for (through {@link #lastAudited})
    */
   Outcome lookup(int entry, double similarity, boolean right) {
+    return lookup(entry, similarity, right, Double.NaN);
+  }
+
+  /**
+   * @param judgeProbability the second-stage judge's P(same) for this pair (read only if it judges)
+   */
+  Outcome lookup(int entry, double similarity, boolean right, double judgeProbability) {
     if (prior == null || verdicts - verdictsAtRefit >= PRIOR_REFIT_VERDICTS) {
       refitPrior();
     }
     EntryEvidence e = evidence.get(entry);
     Decision d = policy.decide(e == null ? prior : e.curve(prior), similarity, exploreFloor, random::nextDouble);
-    lastAudited = d == Decision.EXPLORE || d == Decision.HIT && random.nextDouble() < auditRate;
-    if (lastAudited) {
+    boolean sampledHit = d == Decision.HIT && random.nextDouble() < auditRate;
+    lastAudited = d == Decision.EXPLORE || sampledHit;
+    boolean judged = verdictSource == Verdicts.JUDGE_ONLY ? lastAudited || d == Decision.HIT && similarity < judgeCeiling
+        : verdictSource != Verdicts.GATEWAY
+            && (d == Decision.EXPLORE || d == Decision.HIT && !sampledHit && similarity < judgeCeiling);
+    Boolean sure = dev.semcache.server.judge.SecondStageJudge.verdict(judgeProbability);
+    if (judged && verdictSource == Verdicts.GATEWAY_AND_SURE_JUDGE && sure == null) {
+      judged = false; // unsure: an explore goes to the gateway, an unsampled hit learns nothing
+      judgeAbstained++;
+    }
+    if (judged) {
+      boolean verdict = verdictSource == Verdicts.GATEWAY_AND_SURE_JUDGE ? sure
+          : judgeProbability >= dev.semcache.server.judge.SecondStageJudge.SAME_AT;
+      evidence.computeIfAbsent(entry, k -> new EntryEvidence()).add(similarity, verdict);
+      judgeVerdicts++;
+      judgeWrong += verdict == right ? 0 : 1;
+      if (lastAudited) { // an audit the judge settled: counted as the server counts it
+        (verdict ? correct : wrong)[Math.min(BINS - 1, (int) Math.floor(similarity * BINS))]++;
+        verdicts++;
+      }
+    } else if (lastAudited) {
       evidence.computeIfAbsent(entry, k -> new EntryEvidence()).add(similarity, right);
       (right ? correct : wrong)[Math.min(BINS - 1, (int) Math.floor(similarity * BINS))]++;
       verdicts++;
+      gatewayVerdicts++;
     }
     return d == Decision.HIT ? Outcome.SERVED : d == Decision.EXPLORE ? Outcome.EXPLORED : Outcome.MISSED;
+  }
+
+  private final Verdicts verdictSource;
+  private final double judgeCeiling;
+  private long gatewayVerdicts;
+  private long judgeVerdicts;
+  private long judgeWrong;
+  private long judgeAbstained;
+
+  /** Pairs the judge was asked about and was unsure of (only when it may abstain). */
+  long judgeAbstained() {
+    return judgeAbstained;
+  }
+
+  /** Verdicts the gateway gave (its labels). */
+  long gatewayVerdicts() {
+    return gatewayVerdicts;
+  }
+
+  /** Verdicts the judge gave, and how many of them were wrong. */
+  long judgeVerdicts() {
+    return judgeVerdicts;
+  }
+
+  long judgeWrong() {
+    return judgeWrong;
   }
 
   boolean lastAudited;

@@ -32,10 +32,40 @@ class CrowdedCacheBenchTest {
     assertThat(fifth.recall()).isEqualTo(4 / 6.0);
   }
 
+  /**
+   * The judge's verdicts replace labels in the replay: a judge that is always right teaches what the
+   * gateway would; one that is always wrong is counted wrong on every verdict it gave, and its errors
+   * (not the labels) are what the entries learn.
+   */
+  @Test
+  void aJudgedReplayCountsTheJudgesVerdictsAndItsErrors() {
+    java.util.Random rnd = new java.util.Random(3);
+    List<CrowdedCacheBench.Looked> perfect = new java.util.ArrayList<>();
+    List<CrowdedCacheBench.Looked> inverted = new java.util.ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      double s = 0.8 + 0.2 * rnd.nextDouble() * 0.999;
+      boolean right = rnd.nextDouble() < (s - 0.8) * 5;
+      perfect.add(new CrowdedCacheBench.Looked(i % 20, s, right, true, right ? 0.9 : 0.1));
+      inverted.add(new CrowdedCacheBench.Looked(i % 20, s, right, true, right ? 0.1 : 0.9));
+    }
+    CrowdedCacheBench.Options o = CrowdedCacheBench.parse(new String[] {"--judge", "false"});
+    var good = CrowdedCacheBench.judgedReplay(perfect.subList(0, 200), perfect.subList(200, 400), 0.05, 0.9,
+        VerifiedReplay.Verdicts.JUDGE_ONLY, 200, o);
+    assertThat(good.judgeVerdicts()).isPositive();
+    assertThat(good.judgeWrong()).isZero();
+    assertThat(good.gatewayVerdicts()).as("no gateway in this replay").isZero();
+    var bad = CrowdedCacheBench.judgedReplay(inverted.subList(0, 200), inverted.subList(200, 400), 0.05, 0.9,
+        VerifiedReplay.Verdicts.JUDGE_ONLY, 200, o);
+    assertThat(bad.judgeWrong()).isEqualTo(bad.judgeVerdicts()).isPositive();
+    var mixed = CrowdedCacheBench.judgedReplay(perfect.subList(0, 200), perfect.subList(200, 400), 0.05, 0.9,
+        VerifiedReplay.Verdicts.GATEWAY_AND_JUDGE, 200, o);
+    assertThat(mixed.answeredRight() + mixed.wrong()).isEqualTo(mixed.hits());
+  }
+
   @Test
   void aSmallBankingSliceRunsBothModesAndKeepsTheirCountsConsistent() throws Exception {
     CrowdedCacheBench.Options o = CrowdedCacheBench.parse(new String[] {"--models", ModelSpec.DEFAULT, "--datasets",
-        "banking77", "--train-per-intent", "2", "--measure-per-intent", "1"});
+        "banking77", "--train-per-intent", "2", "--measure-per-intent", "1", "--judge", "false"});
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     CrowdedCacheBench.Results r = CrowdedCacheBench.run(o, new PrintStream(out, true, StandardCharsets.UTF_8));
     assertThat(r.rows()).hasSize(1);

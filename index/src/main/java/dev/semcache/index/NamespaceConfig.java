@@ -40,6 +40,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param rateBurst requests that may come at once within that rate; 0 means one second's worth
  * @param maxConcurrentEmbeddings requests that may embed (semantic lookups, stores, invalidations by
  *     similarity) in progress at once in the namespace; 0 means no limit
+ * @param secondStageJudge in {@code verified} mode, whether the local second-stage judge turns explores
+ *     and served hits in the band below certainty into verdicts, asynchronously (docs/verified.md); off
+ *     by default, since it loads a second model and embeds two more texts per judged lookup
  */
 public record NamespaceConfig(
     @JsonProperty("threshold") double threshold,
@@ -60,7 +63,8 @@ public record NamespaceConfig(
     @JsonProperty("max_prompt_bytes") int maxPromptBytes,
     @JsonProperty("rate_limit_per_s") double rateLimitPerS,
     @JsonProperty("rate_burst") int rateBurst,
-    @JsonProperty("max_concurrent_embeddings") int maxConcurrentEmbeddings) {
+    @JsonProperty("max_concurrent_embeddings") int maxConcurrentEmbeddings,
+    @JsonProperty("second_stage_judge") boolean secondStageJudge) {
 
   public static final double DEFAULT_THRESHOLD = 0.90;
   public static final long DEFAULT_TTL_S = 86_400;
@@ -154,7 +158,7 @@ public record NamespaceConfig(
       double nearMissAuditBand, int fingerprintWindow, boolean cacheNondeterministic, boolean cacheNonText) {
     this(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
         answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, DecisionMode.STATIC,
-        DEFAULT_MAX_FALSE_HIT_RATE, DEFAULT_MAX_PROMPT_BYTES, 0, 0, 0);
+        DEFAULT_MAX_FALSE_HIT_RATE, DEFAULT_MAX_PROMPT_BYTES, 0, 0, 0, false);
   }
 
   /** The settings a namespace starts with. */
@@ -184,39 +188,39 @@ public record NamespaceConfig(
     return new NamespaceConfig(t, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
         answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
         maxFalseHitRate,
-        maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
+        maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings, secondStageJudge);
   }
 
   public NamespaceConfig withAudits(double rate, double answerT, double band) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, rate, targetFalseHitRate,
         promptOverflow, answerT, band, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
         maxFalseHitRate,
-        maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
+        maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings, secondStageJudge);
   }
 
   public NamespaceConfig withMaxEntries(long n) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, n, slidingTtl, auditRate, targetFalseHitRate, promptOverflow,
         answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
         maxFalseHitRate,
-        maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
+        maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings, secondStageJudge);
   }
 
   public NamespaceConfig withTtl(long ttl, long maxTtl, boolean sliding) {
     return new NamespaceConfig(threshold, ttl, maxTtl, maxEntries, sliding, auditRate, targetFalseHitRate, promptOverflow,
         answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
-        maxFalseHitRate, maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
+        maxFalseHitRate, maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings, secondStageJudge);
   }
 
   public NamespaceConfig withMaxPromptBytes(int bytes) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
         promptOverflow, answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
-        maxFalseHitRate, bytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
+        maxFalseHitRate, bytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings, secondStageJudge);
   }
 
   public NamespaceConfig withQuotas(double ratePerS, int burst, int maxEmbeddings) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
         promptOverflow, answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
-        maxFalseHitRate, maxPromptBytes, ratePerS, burst, maxEmbeddings);
+        maxFalseHitRate, maxPromptBytes, ratePerS, burst, maxEmbeddings, secondStageJudge);
   }
 
   /**
@@ -243,13 +247,20 @@ public record NamespaceConfig(
   public NamespaceConfig withProxy(int window, boolean nondeterministic, boolean nonText) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
         promptOverflow, answerThreshold, nearMissAuditBand, window, nondeterministic, nonText, decision, maxFalseHitRate,
-        maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
+        maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings, secondStageJudge);
+  }
+
+  /** The second-stage judge turned on or off. */
+  public NamespaceConfig withSecondStageJudge(boolean on) {
+    return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
+        promptOverflow, answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, decision,
+        maxFalseHitRate, maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings, on);
   }
 
   /** The decision mode and its bound changed. */
   public NamespaceConfig withDecision(DecisionMode mode, double maxFalse) {
     return new NamespaceConfig(threshold, ttlSeconds, maxTtlSeconds, maxEntries, slidingTtl, auditRate, targetFalseHitRate,
         promptOverflow, answerThreshold, nearMissAuditBand, fingerprintWindow, cacheNondeterministic, cacheNonText, mode,
-        maxFalse, maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings);
+        maxFalse, maxPromptBytes, rateLimitPerS, rateBurst, maxConcurrentEmbeddings, secondStageJudge);
   }
 }

@@ -19,7 +19,7 @@ import java.io.IOException;
  * misreading it.
  */
 public final class NamespaceConfigCodec {
-  public static final int FORMAT = 3;
+  public static final int FORMAT = 4;
   /** The oldest format this build still reads. */
   static final int OLDEST_FORMAT = 1;
   private static final ObjectMapper JSON = new ObjectMapper()

@@ -315,6 +315,46 @@ public abstract class CacheStorageContractTest {
     assertThat(storage.evictionCount()).isPositive();
   }
 
+  /**
+   * Regression: the global bounds evicted the globally least recently hit entry, so one namespace's
+   * write key could evict every other namespace's entries by storing fast enough. Under a global bound a
+   * writer above its fair share (the total over the number of namespaces) evicts its own entries, and a
+   * newcomer takes from the namespace holding the most, never from one within its share.
+   */
+  @Test
+  void oneNamespacesWritesDoNotEvictAnotherWithinItsFairShare() {
+    storage.close();
+    storage = openEmpty(OPTIONS.withLimits(9, Long.MAX_VALUE), clock);
+    storage.putConfig("chat", NamespaceConfig.defaults());
+    storage.putConfig("bulk", NamespaceConfig.defaults());
+    List<Entry> chat = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      chat.add(put("chat", Scope.EMPTY, "chat question " + i));
+      clock.advance(Duration.ofMillis(10));
+    }
+    for (int i = 0; i < 12; i++) {
+      put("bulk", Scope.EMPTY, "bulk prompt " + i);
+      clock.advance(Duration.ofMillis(10));
+    }
+    assertThat(storage.entryCount()).isEqualTo(9);
+    assertThat(storage.entryCount("chat")).isEqualTo(3);
+    for (Entry e : chat) {
+      assertThat(storage.get("chat", e.id())).isPresent();
+    }
+    // a newcomer takes from the namespace above its fair share (9 / 3 = 3) down to it; chat, within it,
+    // still loses nothing, and the newcomer then evicts its own
+    storage.putConfig("late", NamespaceConfig.defaults());
+    for (int i = 0; i < 6; i++) {
+      put("late", Scope.EMPTY, "late prompt " + i);
+      clock.advance(Duration.ofMillis(10));
+    }
+    assertThat(storage.entryCount("chat")).isEqualTo(3);
+    assertThat(storage.entryCount("late")).isEqualTo(3);
+    assertThat(storage.entryCount("bulk")).isEqualTo(3);
+    assertThat(storage.entryCount()).isEqualTo(9);
+    assertThat(storage.evictionCount()).isEqualTo(3 + 12 + 6 - 9);
+  }
+
   // ---------------------------------------------------------------- removal
 
   @Test

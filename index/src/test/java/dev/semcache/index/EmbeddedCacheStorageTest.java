@@ -69,42 +69,6 @@ class EmbeddedCacheStorageTest extends CacheStorageContractTest {
     assertThat(storage.get("faq", e.id()).orElseThrow().hitCount()).as("close writes pending hits").isEqualTo(6);
   }
 
-  /**
-   * Regression: the global bounds evicted the globally least recently hit entry, so one namespace's
-   * write key could evict every other namespace's entries by storing fast enough.
-   */
-  @Test
-  void oneNamespacesWritesDoNotEvictAnotherWithinItsFairShare() {
-    storage.close();
-    storage = EmbeddedCacheStorage.open(dir, OPTIONS.withLimits(40, Long.MAX_VALUE), clock);
-    storage.putConfig("chat", NamespaceConfig.defaults());
-    storage.putConfig("bulk", NamespaceConfig.defaults());
-    java.util.List<Entry> chat = new java.util.ArrayList<>();
-    for (int i = 0; i < 12; i++) {
-      chat.add(put("chat", Scope.EMPTY, "chat question " + i));
-      clock.advance(Duration.ofMillis(10));
-    }
-    for (int i = 0; i < 200; i++) {
-      put("bulk", Scope.EMPTY, "bulk prompt " + i);
-      clock.advance(Duration.ofMillis(10));
-    }
-    assertThat(storage.entryCount()).isEqualTo(40);
-    assertThat(storage.entryCount("chat")).isEqualTo(12);
-    for (Entry e : chat) {
-      assertThat(storage.get("chat", e.id())).isPresent();
-    }
-    // a namespace above its fair share gives way to a newcomer, down to the fair share (40 / 3 here);
-    // chat, within it, still loses nothing
-    storage.putConfig("late", NamespaceConfig.defaults());
-    for (int i = 0; i < 30; i++) {
-      put("late", Scope.EMPTY, "late prompt " + i);
-    }
-    assertThat(storage.entryCount("chat")).isEqualTo(12);
-    assertThat(storage.entryCount("late")).isBetween(13L, 14L);
-    assertThat(storage.entryCount("bulk")).isBetween(14L, 15L);
-    assertThat(storage.entryCount()).isEqualTo(40);
-  }
-
   /** Entries stored before a namespace switched to a sliding TTL are found by semantic search past their first expiry. */
   @Test
   void switchingToASlidingTtlReindexesExistingEntries() {

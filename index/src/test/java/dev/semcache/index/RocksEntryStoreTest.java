@@ -61,9 +61,9 @@ class RocksEntryStoreTest extends EntryStoreContractTest {
     NamespaceConfig c = NamespaceConfigCodec.decode("faq", "{\"format\":1,\"threshold\":0.8}".getBytes());
     assertThat(c).isEqualTo(NamespaceConfig.defaults().withThreshold(0.8));
     assertThat(c.decision()).isEqualTo(DecisionMode.STATIC);
-    assertThatThrownBy(() -> NamespaceConfigCodec.decode("faq", "{\"format\":4}".getBytes()))
+    assertThatThrownBy(() -> NamespaceConfigCodec.decode("faq", "{\"format\":5}".getBytes()))
         .isInstanceOf(CorruptEntryException.class)
-        .hasMessage("config of namespace faq has format 4; this build reads formats 1 to 3");
+        .hasMessage("config of namespace faq has format 5; this build reads formats 1 to 4");
   }
 
   /** A format 1 record (written before proxy mode) reads with proxy mode's settings at their defaults. */
@@ -79,7 +79,7 @@ class RocksEntryStoreTest extends EntryStoreContractTest {
     assertThat(old.cacheNonText()).isFalse();
     NamespaceConfig changed = old.withProxy(4, true, true);
     String encoded = new String(NamespaceConfigCodec.encode(changed));
-    assertThat(encoded).contains("\"format\":3").contains("\"fingerprint_window\":4");
+    assertThat(encoded).contains("\"format\":4").contains("\"fingerprint_window\":4");
     assertThat(NamespaceConfigCodec.decode("faq", encoded.getBytes())).isEqualTo(changed);
   }
 
@@ -88,7 +88,7 @@ class RocksEntryStoreTest extends EntryStoreContractTest {
   void namespaceConfigFormat3CarriesTheDecisionMode() {
     NamespaceConfig verified = NamespaceConfig.defaults().withDecision(DecisionMode.VERIFIED, 0.05);
     byte[] stored = NamespaceConfigCodec.encode(verified);
-    assertThat(new String(stored)).startsWith("{\"format\":3,").contains("\"decision\":\"verified\"");
+    assertThat(new String(stored)).startsWith("{\"format\":4,").contains("\"decision\":\"verified\"");
     assertThat(NamespaceConfigCodec.decode("faq", stored)).isEqualTo(verified);
     NamespaceConfig v2 = NamespaceConfigCodec.decode("faq", "{\"format\":2,\"fingerprint_window\":3}".getBytes());
     assertThat(v2.decision()).isEqualTo(DecisionMode.STATIC);
@@ -96,5 +96,16 @@ class RocksEntryStoreTest extends EntryStoreContractTest {
     assertThatThrownBy(() -> NamespaceConfigCodec.decode("faq", "{\"format\":3,\"decision\":\"dynamic\"}".getBytes()))
         .isInstanceOf(CorruptEntryException.class)
         .hasMessageContaining("decision must be 'static' or 'verified'; decision='dynamic'");
+  }
+
+  /** Format 4 carries the second-stage judge switch; format 3 (before it) reads with the judge off. */
+  @Test
+  void namespaceConfigFormat4CarriesTheSecondStageJudge() {
+    NamespaceConfig judged = NamespaceConfig.defaults().withDecision(DecisionMode.VERIFIED, 0.02).withSecondStageJudge(true);
+    byte[] stored = NamespaceConfigCodec.encode(judged);
+    assertThat(new String(stored)).startsWith("{\"format\":4,").contains("\"second_stage_judge\":true");
+    assertThat(NamespaceConfigCodec.decode("faq", stored)).isEqualTo(judged);
+    NamespaceConfig v3 = NamespaceConfigCodec.decode("faq", "{\"format\":3,\"decision\":\"verified\"}".getBytes());
+    assertThat(v3.secondStageJudge()).isFalse();
   }
 }

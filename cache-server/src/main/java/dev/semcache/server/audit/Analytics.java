@@ -239,12 +239,14 @@ public final class Analytics implements AutoCloseable {
     long cutoff = clock.millis() - settings.retention().toMillis();
     Map<String, byte[]> deletes = new HashMap<>();
     java.util.List<AuditRecord> removed = new java.util.ArrayList<>();
-    for (String prefix : new String[] {"audit/", "feedback/"}) {
+    for (String prefix : new String[] {"audit/", "feedback/", JUDGED_PREFIX}) {
       storage.forEachRecord(prefix, (key, value) -> {
         String lookupId = key.substring(key.lastIndexOf('/') + 1);
         if (lookupTime(lookupId) < cutoff) {
           deletes.put(key, null);
-          removed.add(decode(key, value));
+          if (!key.startsWith(JUDGED_PREFIX)) {
+            removed.add(decode(key, value));
+          }
         }
       });
     }
@@ -296,12 +298,12 @@ public final class Analytics implements AutoCloseable {
     }
   }
 
-  private static AuditRecord decode(String key, byte[] value) {
+  static AuditRecord decode(String key, byte[] value) {
     try {
       AuditRecord r = JSON.readValue(value, AuditRecord.class);
-      if (r.format() != AuditRecord.FORMAT) {
+      if (r.format() != AuditRecord.FORMAT && r.format() != AuditRecord.FORMAT_WITH_JUDGE) {
         throw new IllegalStateException("audit record " + key + " has format " + r.format() + "; this build reads "
-            + AuditRecord.FORMAT);
+            + AuditRecord.FORMAT + " and " + AuditRecord.FORMAT_WITH_JUDGE);
       }
       return r;
     } catch (IOException e) {
@@ -532,7 +534,40 @@ public final class Analytics implements AutoCloseable {
     });
   }
 
-  private record Judgement(Verdict verdict, VerdictSource source, Double answerSimilarity) {}
+  private record Judgement(Verdict verdict, VerdictSource source, Double answerSimilarity, Double judgeProbability) {
+    Judgement(Verdict verdict, VerdictSource source, Double answerSimilarity) {
+      this(verdict, source, answerSimilarity, null);
+    }
+  }
+
+  /** Where the second-stage judge's verdicts on lookups that were not sampled for audit are kept. */
+  static final String JUDGED_PREFIX = "judged/";
+
+  /**
+   * Records the second-stage judge's verdict on a remembered lookup, unless it already has one (the
+   * gateway got there first) or is no longer remembered. An explore (sampled for audit) is settled by it
+   * like any audit: recorded under {@code audit/} and counted. A served hit that was not sampled is
+   * recorded apart, under {@code judged/}: it teaches the entry (through {@link #onRecorded}) but is not
+   * counted in the audit counts, so that the measured false-hit rate and the what-if curve stay the
+   * verdicts of an independent judge on a uniform sample, never the judge grading the policy it teaches.
+   *
+   * @param probability the judge's P(the two prompts mean the same)
+   * @return the record, if one was made
+   */
+  public Optional<AuditRecord> secondStageVerdict(String namespace, String lookupId, Verdict verdict,
+      double probability) {
+    ServedLookup l = remembered.get(lookupId, clock.millis());
+    if (l == null || !l.namespace().equals(namespace) || !l.claimAudit()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(record(l, new Judgement(verdict, VerdictSource.SECOND_STAGE, null, probability), false,
+          l.sampled() ? "audit/" : JUDGED_PREFIX));
+    } catch (RuntimeException e) {
+      l.releaseAudit();
+      throw e;
+    }
+  }
 
   /**
    * Records a user's or an operator's verdict on a served hit (exact or semantic). Counted apart from
@@ -557,15 +592,17 @@ public final class Analytics implements AutoCloseable {
   private AuditRecord record(ServedLookup l, Judgement j, boolean invalidate, String prefix) {
     boolean removed = invalidate && j.verdict() == Verdict.FALSE_HIT && storage.delete(l.namespace(), l.entryId());
     String kind = VerdictSource.FEEDBACK == j.source() ? l.kind() : l.hit() ? "hit" : LookupKind.NEAR_MISS.wire();
-    AuditRecord r = new AuditRecord(AuditRecord.FORMAT, l.namespace(), l.lookupId(), kind, l.similarity(), l.threshold(),
+    AuditRecord r = new AuditRecord(AuditRecord.formatFor(j.judgeProbability()), l.namespace(), l.lookupId(), kind, l.similarity(), l.threshold(),
         l.prompt(), l.matchedPrompt(), l.entryId(), j.verdict().wire(), j.source().wire(), j.answerSimilarity(),
-        l.atMillis(), clock.millis(), removed);
+        l.atMillis(), clock.millis(), removed, j.judgeProbability());
     try {
       storage.putRecords(Map.of(prefix + l.namespace() + "/" + l.lookupId(), JSON.writeValueAsBytes(r)));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    counts(l.namespace()).add(r);
+    if (!JUDGED_PREFIX.equals(prefix)) {
+      counts(l.namespace()).add(r);
+    }
     recorded.accept(r);
     return r;
   }
@@ -595,7 +632,7 @@ public final class Analytics implements AutoCloseable {
   /** Audit and feedback records of a namespace, newest first, at most {@code limit}. */
   public java.util.List<AuditRecord> recent(String namespace, int limit) {
     java.util.List<AuditRecord> all = new java.util.ArrayList<>();
-    for (String prefix : new String[] {"audit/", "feedback/"}) {
+    for (String prefix : new String[] {"audit/", "feedback/", JUDGED_PREFIX}) {
       storage.forEachRecord(prefix + namespace + "/", (k, v) -> all.add(decode(k, v)));
     }
     all.sort(java.util.Comparator.comparingLong(AuditRecord::judgedAtMillis).reversed());

@@ -10,6 +10,11 @@ public enum VerdictSource {
   ANSWER_SIMILARITY,
   /** The gateway (or a person behind it) gave the verdict. */
   GATEWAY,
+  /**
+   * The local second-stage judge (a classifier over both bundled models' similarities and lexical
+   * features of the two prompts, docs/verified.md): a machine's guess, not the model's answer.
+   */
+  SECOND_STAGE,
   /** A user or an operator flagged a served hit (not used in the false-hit-rate estimate). */
   FEEDBACK;
 

@@ -13,6 +13,7 @@ import dev.semcache.index.Scope;
 import dev.semcache.server.audit.Analytics;
 import dev.semcache.server.audit.AuditRecord;
 import dev.semcache.server.audit.Verdict;
+import dev.semcache.server.judge.SecondStageJudge;
 import dev.semcache.server.verify.Decision;
 import dev.semcache.server.verify.Verifier;
 import java.time.Duration;
@@ -60,6 +61,8 @@ public final class SemanticCache implements AutoCloseable {
   private final PendingLookups pending;
   private final Analytics analytics;
   private final Verifier verifier;
+  private volatile SecondStageJudge secondStage;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SemanticCache.class);
 
   /**
    * What the misses waiting for their store may hold in memory.
@@ -191,6 +194,10 @@ public final class SemanticCache implements AutoCloseable {
       }
       boolean audit = analytics.semanticLookup(ns, config, lookupId, threshold, prompt, hit != null ? hit : nearestEntry,
           similarity, hit != null, kind == LookupResult.Kind.EXPLORE);
+      if (verified != null && config.secondStageJudge() && (kind == LookupResult.Kind.EXPLORE ? audit
+          : kind == LookupResult.Kind.SEMANTIC && !audit && similarity < threshold + config.nearMissAuditBand())) {
+        judgeLater(ns, lookupId, prompt, nearestEntry.prompt(), similarity);
+      }
       long end = System.nanoTime();
       return new LookupResult(kind, hit, similarity, threshold, lookupId,
           new LookupTimings(exactNanos, searchStart - embedStart, end - searchStart), audit,
@@ -332,6 +339,51 @@ public final class SemanticCache implements AutoCloseable {
     return analytics.feedback(ns, lookupId, verdict, invalidate);
   }
 
+  /**
+   * Asks the second-stage judge about an explore or a served hit in the band below certainty (docs/verified.md),
+   * off the lookup's path; its verdict is recorded (labelled {@code second_stage}) unless the lookup has one by then.
+   */
+  private void judgeLater(String ns, String lookupId, String prompt, String matched, double similarity) {
+    SecondStageJudge j;
+    try {
+      j = secondStage();
+      j.judge(prompt, matched, similarity).thenAcceptAsync(p -> {
+        Boolean same = p == null ? null : SecondStageJudge.verdict(p);
+        if (same != null) { // unsure: no verdict; an explore waits for the gateway's store as usual
+          analytics.secondStageVerdict(ns, lookupId, same ? Verdict.CORRECT : Verdict.FALSE_HIT, p);
+        }
+      }, storageExecutor).whenComplete((x, e) -> {
+        if (e != null) {
+          LOG.warn("second-stage judge: lookup {} of namespace {} not judged: {}", lookupId, ns, e.toString());
+        }
+      });
+    } catch (RuntimeException e) {
+      LOG.warn("second-stage judge: lookup {} of namespace {} not judged: {}", lookupId, ns, e.toString());
+    }
+  }
+
+  /** The second-stage judge, made on first use (its second model loads on its first judgement). */
+  public SecondStageJudge secondStage() {
+    SecondStageJudge j = secondStage;
+    if (j == null) {
+      synchronized (this) {
+        if (secondStage == null) {
+          secondStage = SecondStageJudge.bundled(embedder.model().name());
+        }
+        j = secondStage;
+      }
+    }
+    return j;
+  }
+
+  /** Uses this judge (e.g. one sharing a loaded second model) instead of making one on first use. */
+  public synchronized void useSecondStage(SecondStageJudge judge) {
+    if (secondStage != null && secondStage != judge) {
+      secondStage.close();
+    }
+    secondStage = judge;
+  }
+
   /** What verified namespaces decide and learn. */
   public Verifier verifier() {
     return verifier;
@@ -351,6 +403,10 @@ public final class SemanticCache implements AutoCloseable {
   /** Writes the statistics; the storage is closed by its owner afterwards. */
   @Override
   public void close() {
+    SecondStageJudge j = secondStage;
+    if (j != null) {
+      j.close();
+    }
     verifier.close();
     analytics.close();
   }

@@ -144,6 +144,9 @@ final class AuditRoutes {
     } else {
       out.put("answer_similarity", r.answerSimilarity());
     }
+    if (r.judgeProbability() != null) {
+      out.put("judge_probability", r.judgeProbability());
+    }
     out.put("prompt", r.prompt());
     out.put("matched_prompt", r.matchedPrompt());
     out.put("entry_id", r.entryId());

@@ -17,7 +17,7 @@ final class NamespaceRoutes {
   private static final Set<String> NAMESPACE_FIELDS = Set.of("threshold", "ttl_s", "max_ttl_s", "max_entries",
       "sliding_ttl", "audit_rate", "target_false_hit_rate", "prompt_overflow", "answer_threshold", "near_miss_audit_band",
       "fingerprint_window", "cache_nondeterministic", "cache_non_text", "decision", "max_false_hit_rate",
-      "max_prompt_bytes", "rate_limit_per_s", "rate_burst", "max_concurrent_embeddings");
+      "max_prompt_bytes", "rate_limit_per_s", "rate_burst", "max_concurrent_embeddings", "second_stage_judge");
 
   private final SemanticCache cache;
 

@@ -21,11 +21,13 @@ import org.opensearch.plugins.Plugin;
  * <p>Arguments, all required, as {@code name=value}: {@code cluster}, {@code node}, {@code home} (data,
  * logs and config live below it), {@code http} and {@code transport} (loopback ports), {@code seeds} (the
  * transport addresses of every node, comma-separated) and {@code managers} (the node names that may
- * bootstrap the cluster, comma-separated); optional {@code parent}: a process id whose end ends this node.
+ * bootstrap the cluster, comma-separated); optional {@code parent}: a process id whose end ends this node,
+ * and {@code knn=false}: start without the k-NN plugin (a cluster semcache must refuse).
  */
 public final class ClusterNode {
   private ClusterNode() {}
 
+  static final String KNN_PLUGIN = "org.opensearch.knn.plugin.KNNPlugin";
   /** Plugins a semcache cluster needs: scripted hit counts (painless), k-NN, reindex-free delete-by-query. */
   private static final List<String> PLUGINS = List.of(
       "org.opensearch.transport.Netty4ModulePlugin",
@@ -33,7 +35,7 @@ public final class ClusterNode {
       "org.opensearch.index.reindex.ReindexModulePlugin",
       "org.opensearch.analysis.common.CommonAnalysisModulePlugin",
       "org.opensearch.index.mapper.MapperExtrasModulePlugin",
-      "org.opensearch.knn.plugin.KNNPlugin");
+      KNN_PLUGIN);
 
   public static void main(String[] args) throws Exception {
     Map<String, String> a = new HashMap<>();
@@ -77,8 +79,12 @@ public final class ClusterNode {
     LogConfigurator.configureWithoutConfig(settings);
     Environment env = InternalSettingsPreparer.prepareEnvironment(settings, Map.of(), home.resolve("config"),
         () -> a.get("node"));
+    boolean knn = !"false".equals(a.get("knn"));
     List<Class<? extends Plugin>> plugins = new java.util.ArrayList<>();
     for (String name : PLUGINS) {
+      if (!knn && name.equals(KNN_PLUGIN)) {
+        continue;
+      }
       plugins.add(Class.forName(name).asSubclass(Plugin.class));
     }
     Node node = new OpenSearchRunnerNode(env, plugins);
