@@ -82,11 +82,15 @@ public final class ParallelEmbedder implements Embedder {
     this.narrow = narrow;
     this.options = options;
     this.waits = new QueueWaitEstimate(options.workers(), 5_000_000);
-    this.queue = new FairQueue<>(options.queueCapacity(), r -> {
+    java.util.function.Consumer<Request> pushedOut = r -> {
       rejected.incrementAndGet();
       r.result().completeExceptionally(new EmbedderOverloadedException("embedding queue is full and tenant '"
           + r.tenant() + "' held more of it than the others waiting; retry later"));
-    });
+    };
+    this.queue = options.shareLinger().isZero()
+        ? new FairQueue<>(options.queueCapacity(), pushedOut)
+        : new FairQueue<>(options.queueCapacity(), pushedOut, options.workers(), options.shareLinger().toNanos(),
+            System::nanoTime);
     for (int i = 0; i < options.workers(); i++) {
       Thread t = Thread.ofPlatform().name("semcache-embed-" + i).daemon(true).unstarted(this::work);
       workers.add(t);
@@ -246,6 +250,7 @@ public final class ParallelEmbedder implements Embedder {
         r.result().completeExceptionally(e);
       } finally {
         busy.decrementAndGet();
+        queue.finished(r.tenant());
       }
     }
   }
