@@ -223,6 +223,11 @@ class ServeCrashSafetyTest {
     assertThat(get.status()).as("round %d: acknowledged store %s by GET", round, s).isEqualTo(200);
     assertThat(get.json().get("response").asText()).isEqualTo(s.response());
     assertThat(get.json().get("prompt").asText()).isEqualTo(s.prompt());
+    if (s.namespace().equals(CrashWriters.COUNTED)) {
+      // A lookup here would be counted in the statistics baseline read next and could be lost with the
+      // next kill (the documented loss window); the counter client looks this entry up every round anyway.
+      return;
+    }
     Reply hit = c.call("POST", "/v1/lookup", Map.of("namespace", s.namespace(), "scope", s.scope(), "prompt", s.prompt()));
     assertThat(hit.status()).isEqualTo(200);
     assertThat(hit.json().path("kind").asText()).as("round %d: acknowledged store %s by exact lookup: %s", round, s,
