@@ -17,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code ./semcache bench tenants noisy|overload [SECONDS]}: one namespace must not hurt another, measured
+ * {@code ./semcache bench tenants noisy|overload [SECONDS [CONNECTIONS]]}: one namespace must not hurt another, measured
  * over HTTP against an in-process server with the default config (SEMCACHE_* variables apply).
  *
  * <ul>
@@ -25,9 +25,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       the model (one closed-loop connection, distinct prompts), first alone, then while namespace {@code
  *       bulk} floods the model with distinct misses on 16 connections. Reports chat's p50/p99 alone and
  *       beside the flood, and their ratio (the goal: p99 within 2x), and what the flood got.
- *   <li><b>overload</b>: 256 connections of distinct misses (about 10x what the model answers) for the
+ *   <li><b>overload</b>: CONNECTIONS (default 256) closed-loop connections of distinct misses for the
  *       given seconds (default 60): every answer must be 2xx, 429 or 503; then one lookup must be answered
- *       200 (recovery), and the heap after a GC is printed.
+ *       200 (recovery), and the heap after a GC is printed. The offered load (every answer per second)
+ *       is printed beside what was served (2xx per second): enough connections that the queue refuses
+ *       most of them make it many times the capacity.
  * </ul>
  * Progress goes to stderr, the result table to stdout. Each phase takes the given seconds (default 20
  * for noisy).
@@ -40,6 +42,7 @@ final class TenantBench {
   public static void main(String[] args) throws Exception {
     String mode = args.length > 0 ? args[0] : "noisy";
     double seconds = args.length > 1 ? Double.parseDouble(args[1]) : mode.equals("overload") ? 60 : 20;
+    int connections = args.length > 2 ? Integer.parseInt(args[2]) : 256;
     Path dir = Files.createTempDirectory("semcache-tenants");
     Map<String, Object> flags = new HashMap<>();
     flags.put("host", "127.0.0.1");
@@ -53,7 +56,7 @@ final class TenantBench {
       int port = server.port();
       System.err.printf("tenants: semcache ready on port %d (data in %s)%n", port, dir);
       if (mode.equals("overload")) {
-        overload(port, floodClient, seconds);
+        overload(port, floodClient, seconds, connections);
       } else {
         noisy(port, chatClient, floodClient, seconds);
       }
@@ -87,9 +90,9 @@ final class TenantBench {
     System.out.printf("%nchat p99 beside the flood / alone: %.2fx (goal: at most 2x)%n", beside.ms(99) / alone.ms(99));
   }
 
-  private static void overload(int port, LoadClient client, double seconds) throws IOException {
-    System.err.printf("tenants: 256 connections of misses for %.0f s%n", seconds);
-    LoadClient.Result r = client.timed("overload", port, 256, misses("flood", "the overload"), 5, seconds);
+  private static void overload(int port, LoadClient client, double seconds, int connections) throws IOException {
+    System.err.printf("tenants: %d connections of misses for %.0f s%n", connections, seconds);
+    LoadClient.Result r = client.timed("overload", port, connections, misses("flood", "the overload"), 5, seconds);
     long bad = r.statuses().entrySet().stream()
         .filter(e -> !(e.getKey() / 100 == 2 || e.getKey() == 429 || e.getKey() == 503))
         .mapToLong(Map.Entry::getValue).sum();
@@ -107,9 +110,13 @@ final class TenantBench {
     });
     System.gc();
     long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    System.out.println("| run | answered 2xx/s | p99 ms of 2xx | statuses | other than 2xx/429/503 | I/O errors |");
-    System.out.println("|---|---|---|---|---|---|");
-    System.out.printf("| overload | %.1f | %.1f | %s | %d | %d |%n", r.perSecond(), r.ms(99), r.statuses(), bad,
+    long answered = r.statuses().values().stream().mapToLong(Long::longValue).sum();
+    double offered = r.seconds() > 0 ? answered / r.seconds() : 0;
+    System.out.println("| run | connections | answered/s (offered) | 2xx/s (served) | offered ÷ served | p99 ms of 2xx"
+        + " | statuses | other than 2xx/429/503 | I/O errors |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|");
+    System.out.printf("| overload | %d | %.1f | %.1f | %.1f | %.1f | %s | %d | %d |%n", connections, offered,
+        r.perSecond(), r.perSecond() > 0 ? offered / r.perSecond() : 0, r.ms(99), r.statuses(), bad,
         r.ioErrors() + r.unanswered());
     System.out.printf("%nrecovery: %s; heap used after GC: %.0f MiB%n", after.statuses(), heap / 1048576.0);
     if (bad > 0 || after.ok() != 1) {
