@@ -35,7 +35,7 @@ import org.rocksdb.WriteOptions;
  *       each family's own default is 64 MiB, eleven times that in all) and {@value #WAL_BYTES} bytes of
  *       log ({@code max_total_wal_size}). A log file is deleted only when every family with data in it
  *       has flushed, so a family written rarely (statistics, configs) kept the first log alive while the
- *       busy ones filled new ones: a 30-minute soak grew the store to 132 MiB, 103 MiB of it one log,
+ *       busy ones filled new ones: a 30-minute soak grew the store to 126 MiB, 101 MiB of it one log,
  *       with 2,000 live entries. Past either bound RocksDB flushes the families that hold the oldest data.
  * </ul>
  */
