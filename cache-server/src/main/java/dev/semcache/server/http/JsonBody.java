@@ -159,22 +159,46 @@ final class JsonBody {
     Map<String, String> out = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
       var e = it.next();
-      String key = wellFormed(field, e.getKey());
-      if (key.isEmpty() || key.length() > maxKeyChars) {
-        throw ApiException.invalid("'" + field + "' keys must be 1 to " + maxKeyChars + " characters; got '"
-            + abbreviate(key) + "'");
-      }
+      String key = checkedKey(field, e.getKey(), maxKeyChars);
       if (!e.getValue().isTextual()) {
         throw wrongType(field + "." + key, "a string", e.getValue());
       }
-      String value = wellFormed(field + "." + key, e.getValue().textValue());
-      if (value.length() > maxValueChars) {
-        throw ApiException.invalid("'" + field + "." + key + "' may be at most " + maxValueChars + " characters; it has "
-            + value.length());
-      }
-      out.put(key, value);
+      out.put(key, checkedValue(field, key, e.getValue().textValue(), maxValueChars));
     }
     return out;
+  }
+
+  /**
+   * The checks {@link #optionalStringMap} makes of an object whose values are already known to be
+   * strings, in the same order and with the same messages (for a reader that did not build a tree).
+   */
+  static Map<String, String> checkedStringMap(String field, Map<String, String> read, int maxEntries, int maxKeyChars,
+      int maxValueChars) {
+    if (read.size() > maxEntries) {
+      throw ApiException.invalid("'" + field + "' may hold at most " + maxEntries + " attributes; it holds " + read.size());
+    }
+    for (var e : read.entrySet()) {
+      checkedValue(field, checkedKey(field, e.getKey(), maxKeyChars), e.getValue(), maxValueChars);
+    }
+    return read;
+  }
+
+  private static String checkedKey(String field, String key, int maxKeyChars) {
+    wellFormed(field, key);
+    if (key.isEmpty() || key.length() > maxKeyChars) {
+      throw ApiException.invalid("'" + field + "' keys must be 1 to " + maxKeyChars + " characters; got '"
+          + abbreviate(key) + "'");
+    }
+    return key;
+  }
+
+  private static String checkedValue(String field, String key, String value, int maxValueChars) {
+    wellFormed(field + "." + key, value);
+    if (value.length() > maxValueChars) {
+      throw ApiException.invalid("'" + field + "." + key + "' may be at most " + maxValueChars + " characters; it has "
+          + value.length());
+    }
+    return value;
   }
 
   ObjectNode node() {
@@ -182,7 +206,7 @@ final class JsonBody {
   }
 
   /** Refuses unpaired surrogates (a JSON \\uD800 escape), which no UTF-8 store can hold. */
-  private static String wellFormed(String field, String s) {
+  static String wellFormed(String field, String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {

@@ -4,10 +4,14 @@ import dev.semcache.index.Entry;
 import dev.semcache.index.Scope;
 import dev.semcache.server.cache.LookupRequest;
 import dev.semcache.server.cache.LookupResult;
-import java.io.ByteArrayOutputStream;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -35,6 +39,15 @@ public final class LookupCodec {
    * @throws ApiException a 400 answer naming what is wrong, or whatever {@code check} throws
    */
   public static LookupRequest read(byte[] body, NamespaceCheck check) {
+    PlainBody plain = PlainBody.read(body);
+    if (plain != null) {
+      String ns = Requests.namespace(JsonBody.wellFormed("namespace", plain.namespace()));
+      check.check(ns);
+      String prompt = JsonBody.wellFormed("prompt", plain.prompt());
+      Scope scope = plain.scope() == null ? Scope.EMPTY : Scope.of(JsonBody.checkedStringMap("scope", plain.scope(),
+          Requests.MAX_ATTRIBUTES, Requests.MAX_ATTRIBUTE_KEY_CHARS, Requests.MAX_ATTRIBUTE_VALUE_CHARS));
+      return new LookupRequest(ns, prompt, scope, plain.threshold());
+    }
     JsonBody json = JsonBody.parse(body);
     json.only(FIELDS);
     String ns = Requests.namespace(json.requiredString("namespace"));
@@ -45,46 +58,225 @@ public final class LookupCodec {
     return new LookupRequest(ns, prompt, scope, threshold);
   }
 
-  /** The answer to a lookup, as UTF-8 JSON; {@code nowMillis} dates the hit's age. */
-  public static byte[] write(LookupResult r, long nowMillis) {
-    var buffer = new ByteArrayOutputStream(256 + (r.hit() ? 2 * r.entry().response().length() : 0));
-    try (var g = JsonBody.MAPPER.getFactory().createGenerator(buffer)) {
-      g.writeStartObject();
-      g.writeBooleanField("hit", r.hit());
-      g.writeStringField("kind", r.kind().name().toLowerCase(java.util.Locale.ROOT));
-      g.writeStringField("lookup_id", r.lookupId());
-      g.writeNumberField("threshold", r.threshold());
-      g.writeBooleanField("audit", r.audit());
-      if (r.hit()) {
-        Entry e = r.entry();
-        g.writeStringField("response", e.response());
-        g.writeNumberField("similarity", Math.min(1f, r.similarity())); // float rounding can give 1.0000001
-        g.writeStringField("matched_prompt", e.prompt());
-        g.writeStringField("entry_id", e.id());
-        g.writeNumberField("age_s", Math.max(0, (nowMillis - e.createdAtMillis()) / 1000));
-        g.writeStringField("expires_at", isoInstant(e.expiresAtMillis()));
-        if (!e.metadata().isEmpty()) {
-          g.writeObjectFieldStart("metadata");
-          for (var m : e.metadata().entrySet()) {
-            g.writeStringField(m.getKey(), m.getValue());
-          }
-          g.writeEndObject();
-        }
-      } else if (Float.isNaN(r.similarity())) {
-        g.writeNullField("nearest_similarity");
-      } else {
-        g.writeNumberField("nearest_similarity", Math.min(1f, r.similarity()));
-        if (r.nearest() != null) {
-          g.writeStringField("nearest_entry_id", r.nearest().id());
-          g.writeStringField("nearest_prompt", r.nearest().prompt());
-          g.writeStringField("nearest_response", r.nearest().response());
+  /**
+   * A lookup body of the plain shape, read in one streaming pass over its bytes without building a
+   * tree: one JSON object holding only {@link #FIELDS}, each once, with a string namespace and prompt, a
+   * scope that is absent, null or an object of strings, and a threshold that is absent, null or a number.
+   * Any other body (malformed, unknown or repeated fields, another type, an empty body) reads as null and
+   * goes the strict way ({@link JsonBody}), which finds and names what is wrong; so both ways refuse the
+   * same bodies with the same answers, and read the same values from the rest. Bytes above 0x7f are
+   * checked as strict UTF-8 first, as {@link JsonBody#parse} does.
+   */
+  private record PlainBody(String namespace, String prompt, Map<String, String> scope, Double threshold) {
+    static PlainBody read(byte[] body) {
+      if (body.length == 0) {
+        return null;
+      }
+      boolean ascii = true;
+      for (byte b : body) {
+        if (b < 0) {
+          ascii = false;
+          break;
         }
       }
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      String text = ascii ? null : JsonBody.utf8(body); // a bad byte is refused here, as the strict way would
+      try (JsonParser p = ascii ? JsonBody.MAPPER.getFactory().createParser(body)
+          : JsonBody.MAPPER.getFactory().createParser(text)) {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+          return null;
+        }
+        String ns = null;
+        String prompt = null;
+        Map<String, String> scope = null;
+        Double threshold = null;
+        int seen = 0;
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+          if (t != JsonToken.FIELD_NAME) {
+            return null;
+          }
+          String name = p.currentName();
+          int bit = switch (name) {
+            case "namespace" -> 1;
+            case "prompt" -> 2;
+            case "scope" -> 4;
+            case "threshold" -> 8;
+            default -> 0;
+          };
+          if (bit == 0 || (seen & bit) != 0) {
+            return null;
+          }
+          seen |= bit;
+          JsonToken v = p.nextToken();
+          switch (bit) {
+            case 1, 2 -> {
+              if (v != JsonToken.VALUE_STRING) {
+                return null;
+              }
+              if (bit == 1) {
+                ns = p.getText();
+              } else {
+                prompt = p.getText();
+              }
+            }
+            case 4 -> {
+              if (v == JsonToken.START_OBJECT) {
+                scope = new LinkedHashMap<>();
+                for (JsonToken a = p.nextToken(); a != JsonToken.END_OBJECT; a = p.nextToken()) {
+                  String key = p.currentName();
+                  if (p.nextToken() != JsonToken.VALUE_STRING || scope.put(key, p.getText()) != null) {
+                    return null;
+                  }
+                }
+              } else if (v != JsonToken.VALUE_NULL) {
+                return null;
+              }
+            }
+            default -> {
+              if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) {
+                threshold = p.getDoubleValue();
+              } else if (v != JsonToken.VALUE_NULL) {
+                return null;
+              }
+            }
+          }
+        }
+        if (p.nextToken() != null || ns == null || prompt == null) {
+          return null;
+        }
+        return new PlainBody(ns, prompt, scope, threshold);
+      } catch (IOException | RuntimeException e) {
+        return null; // malformed, too deep, a repeated key: the strict way names it
+      }
     }
-    return buffer.toByteArray();
+  }
+
+  /**
+   * The answer to a lookup, as UTF-8 JSON; {@code nowMillis} dates the hit's age. The fields are written
+   * in a fixed order straight into one array (strings escaped by Jackson's {@link JsonStringEncoder}, numbers
+   * as {@code Double.toString} and {@code Float.toString}) without a generator per answer (a tenth of an
+   * exact hit's time on the event loop, bench/README.md). The bytes are those Jackson's generator wrote,
+   * which {@code LookupCodecTest} checks, except that a character beyond the BMP (an emoji) is written
+   * as its four UTF-8 bytes rather than as two {@code \\u} escapes: the same string to any JSON reader.
+   */
+  public static byte[] write(LookupResult r, long nowMillis) {
+    Entry e = r.hit() ? r.entry() : r.nearest();
+    int size = 192 + (e == null ? 0 : e.response().length() + e.prompt().length() + 64);
+    JsonBytes b = new JsonBytes(size);
+    b.raw(r.hit() ? HIT_KIND : MISS_KIND).raw(KIND_NAMES[r.kind().ordinal()])
+        .raw(LOOKUP_ID).string(r.lookupId())
+        .raw(THRESHOLD).number(r.threshold())
+        .raw(AUDIT).bool(r.audit());
+    if (r.hit()) {
+      b.raw(RESPONSE).string(e.response())
+          .raw(SIMILARITY).number(Math.min(1f, r.similarity())) // float rounding can give 1.0000001
+          .raw(MATCHED_PROMPT).string(e.prompt())
+          .raw(ENTRY_ID).string(e.id())
+          .raw(AGE_S).number(Math.max(0, (nowMillis - e.createdAtMillis()) / 1000))
+          .raw(EXPIRES_AT).string(isoInstant(e.expiresAtMillis()));
+      if (!e.metadata().isEmpty()) {
+        b.raw(METADATA);
+        boolean first = true;
+        for (var m : e.metadata().entrySet()) {
+          if (!first) {
+            b.raw(COMMA);
+          }
+          first = false;
+          b.string(m.getKey()).raw(COLON).string(m.getValue());
+        }
+        b.raw(CLOSE);
+      }
+    } else if (Float.isNaN(r.similarity())) {
+      b.raw(NEAREST_NULL);
+    } else {
+      b.raw(NEAREST_SIMILARITY).number(Math.min(1f, r.similarity()));
+      if (e != null) {
+        b.raw(NEAREST_ENTRY_ID).string(e.id())
+            .raw(NEAREST_PROMPT).string(e.prompt())
+            .raw(NEAREST_RESPONSE).string(e.response());
+      }
+    }
+    return b.raw(CLOSE).toByteArray();
+  }
+
+  private static final byte[] HIT_KIND = ascii("{\"hit\":true,\"kind\":\"");
+  private static final byte[] MISS_KIND = ascii("{\"hit\":false,\"kind\":\"");
+  private static final byte[][] KIND_NAMES = java.util.Arrays.stream(LookupResult.Kind.values())
+      .map(k -> ascii(k.name().toLowerCase(java.util.Locale.ROOT) + "\"")).toArray(byte[][]::new);
+  private static final byte[] LOOKUP_ID = ascii(",\"lookup_id\":");
+  private static final byte[] THRESHOLD = ascii(",\"threshold\":");
+  private static final byte[] AUDIT = ascii(",\"audit\":");
+  private static final byte[] RESPONSE = ascii(",\"response\":");
+  private static final byte[] SIMILARITY = ascii(",\"similarity\":");
+  private static final byte[] MATCHED_PROMPT = ascii(",\"matched_prompt\":");
+  private static final byte[] ENTRY_ID = ascii(",\"entry_id\":");
+  private static final byte[] AGE_S = ascii(",\"age_s\":");
+  private static final byte[] EXPIRES_AT = ascii(",\"expires_at\":");
+  private static final byte[] METADATA = ascii(",\"metadata\":{");
+  private static final byte[] NEAREST_NULL = ascii(",\"nearest_similarity\":null");
+  private static final byte[] NEAREST_SIMILARITY = ascii(",\"nearest_similarity\":");
+  private static final byte[] NEAREST_ENTRY_ID = ascii(",\"nearest_entry_id\":");
+  private static final byte[] NEAREST_PROMPT = ascii(",\"nearest_prompt\":");
+  private static final byte[] NEAREST_RESPONSE = ascii(",\"nearest_response\":");
+  private static final byte[] COMMA = ascii(",");
+  private static final byte[] COLON = ascii(":");
+  private static final byte[] CLOSE = ascii("}");
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** A growing array of JSON bytes: raw pieces, escaped strings and numbers as Jackson writes them. */
+  private static final class JsonBytes {
+    private byte[] bytes;
+    private int length;
+
+    JsonBytes(int capacity) {
+      bytes = new byte[capacity];
+    }
+
+    JsonBytes raw(byte[] b) {
+      return raw(b, b.length);
+    }
+
+    private JsonBytes raw(byte[] b, int n) {
+      if (length + n > bytes.length) {
+        bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + n));
+      }
+      System.arraycopy(b, 0, bytes, length, n);
+      length += n;
+      return this;
+    }
+
+    JsonBytes string(String s) {
+      raw(QUOTE);
+      raw(JsonStringEncoder.getInstance().quoteAsUTF8(s));
+      return raw(QUOTE);
+    }
+
+    JsonBytes number(double d) {
+      // As Jackson's generator: a value that is not finite is written as a string ("NaN").
+      return Double.isFinite(d) ? raw(ascii(Double.toString(d))) : string(Double.toString(d));
+    }
+
+    JsonBytes number(float f) {
+      return Float.isFinite(f) ? raw(ascii(Float.toString(f))) : string(Float.toString(f));
+    }
+
+    JsonBytes number(long l) {
+      return raw(ascii(Long.toString(l)));
+    }
+
+    JsonBytes bool(boolean v) {
+      return raw(v ? TRUE : FALSE);
+    }
+
+    byte[] toByteArray() {
+      return java.util.Arrays.copyOf(bytes, length);
+    }
+
+    private static final byte[] QUOTE = ascii("\"");
+    private static final byte[] TRUE = ascii("true");
+    private static final byte[] FALSE = ascii("false");
   }
 
   /**

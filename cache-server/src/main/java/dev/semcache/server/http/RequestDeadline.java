@@ -8,16 +8,24 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Gives each request a deadline from its first byte to its last (slow-loris defence): the first bytes
- * of a request arm a timer, the whole request reaching {@link ApiHandler} disarms it, and if it fires
- * the client is answered 408 and disconnected. Sits first in the pipeline, on raw bytes.
+ * of a request arm the deadline, the whole request reaching {@link ApiHandler} disarms it, and if it
+ * passes the client is answered 408 and disconnected. Sits first in the pipeline, on raw bytes.
+ *
+ * <p>The timer is lazy, as Netty's {@code IdleStateHandler} is: arming and disarming only note a time,
+ * and one timer per connection, scheduled when a request is armed and none is pending, checks the time
+ * when it fires and schedules itself again for what is left. A keep-alive connection answering thousands
+ * of requests a second so schedules and cancels no task per request (the event loop's queue of timers
+ * was one of the costs of an exact hit, bench/README.md).
  */
 final class RequestDeadline extends ChannelInboundHandlerAdapter {
-  private final long timeoutMillis;
+  private final long timeoutNanos;
   private ApiHandler api;
   private ScheduledFuture<?> timer;
+  /** When the request in progress began to arrive, or -1 when none is. */
+  private long armedAtNanos = -1;
 
   RequestDeadline(long timeoutMillis) {
-    this.timeoutMillis = timeoutMillis;
+    this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
   }
 
   void attach(ApiHandler api) {
@@ -26,26 +34,45 @@ final class RequestDeadline extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (timer == null && msg instanceof ByteBuf b && b.isReadable()) {
-      timer = ctx.executor().schedule(() -> {
-        timer = null;
-        api.timedOut(ctx.pipeline().context(api));
-      }, timeoutMillis, TimeUnit.MILLISECONDS);
+    if (armedAtNanos < 0 && msg instanceof ByteBuf b && b.isReadable()) {
+      armedAtNanos = System.nanoTime();
+      if (timer == null) {
+        schedule(ctx, timeoutNanos);
+      }
     }
     ctx.fireChannelRead(msg);
   }
 
+  private void schedule(ChannelHandlerContext ctx, long delayNanos) {
+    timer = ctx.executor().schedule(() -> fire(ctx), delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void fire(ChannelHandlerContext ctx) {
+    timer = null;
+    if (armedAtNanos < 0 || !ctx.channel().isActive()) {
+      return; // no request in progress: the next one schedules a timer again
+    }
+    long left = armedAtNanos + timeoutNanos - System.nanoTime();
+    if (left > 0) {
+      schedule(ctx, left);
+      return;
+    }
+    armedAtNanos = -1;
+    api.timedOut(ctx.pipeline().context(api));
+  }
+
   /** The request in progress arrived whole. */
   void disarm() {
-    if (timer != null) {
-      timer.cancel(false);
-      timer = null;
-    }
+    armedAtNanos = -1;
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    disarm();
+    armedAtNanos = -1;
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
     ctx.fireChannelInactive();
   }
 }

@@ -336,6 +336,26 @@ class HostileInputTest {
       assertThat(x.first().status()).isEqualTo(408);
       assertThat(x.closedByServer()).isTrue();
     }
+    // The deadline runs from each request's first byte, also on a connection that was answered before
+    // (the timer is shared by a connection's requests and checks the time when it fires).
+    try (Socket s = new Socket("127.0.0.1", open.port())) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      out.write(utf8("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+      out.flush();
+      assertThat(RawHttp.read(s.getInputStream(), 1).first().status()).isEqualTo(200);
+      Thread.sleep(600);
+      long sent = System.nanoTime();
+      out.write(utf8("POST /v1/lookup HTTP/1.1\r\nHo"));
+      out.flush();
+      Exchange x = RawHttp.read(s.getInputStream(), 1);
+      assertThat(x.first().status()).isEqualTo(408);
+      assertThat(x.closedByServer()).isTrue();
+      assertThat((System.nanoTime() - sent) / 1_000_000).as("ms from the second request's first byte to its 408")
+          .isGreaterThanOrEqualTo(950);
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
   }
 
   /** Pipelined requests are answered in order; a flood beyond the per-connection bound gets 429 and a close. */

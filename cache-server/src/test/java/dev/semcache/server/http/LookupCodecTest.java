@@ -90,4 +90,141 @@ class LookupCodecTest {
       assertThat(LookupCodec.isoInstant(millis)).as("millis %d", millis).isEqualTo(Instant.ofEpochMilli(millis).toString());
     }
   }
+
+  /**
+   * The answer is written without Jackson's generator; it must be the generator's bytes: random
+   * strings with quotes, backslashes, control characters, non-ASCII and supplementary characters, every
+   * kind, with and without metadata and a nearest entry.
+   */
+  @Test
+  void writesTheBytesJacksonsGeneratorWrites() throws Exception {
+    SplittableRandom random = new SplittableRandom(11);
+    ObjectMapper mapper = new ObjectMapper();
+    for (int i = 0; i < 2_000; i++) {
+      long created = random.nextLong(0, 2_000_000_000_000L);
+      Map<String, String> metadata = new java.util.LinkedHashMap<>();
+      for (int m = random.nextInt(3); m > 0; m--) {
+        metadata.put(text(random), text(random));
+      }
+      Entry e = new Entry(String.format("%032x", random.nextLong(Long.MAX_VALUE)), "faq", Scope.EMPTY, text(random),
+          text(random), new float[0], created, 60_000, created + random.nextLong(0, 10_000_000), 1, created, metadata);
+      LookupResult.Kind kind = LookupResult.Kind.values()[random.nextInt(4)];
+      boolean hit = kind == LookupResult.Kind.EXACT || kind == LookupResult.Kind.SEMANTIC;
+      float similarity = random.nextInt(5) == 0 ? Float.NaN : random.nextInt(5) == 0 ? 1.0000001f : (float) random.nextDouble();
+      if (hit && Float.isNaN(similarity)) {
+        similarity = 1f;
+      }
+      LookupResult r = new LookupResult(kind, hit ? e : null, similarity, random.nextDouble(), "l" + e.id(),
+          new LookupTimings(1, -1, -1), random.nextBoolean(), !hit && random.nextBoolean() ? e : null);
+      long now = created + random.nextLong(-5_000, 100_000_000);
+
+      var expected = mapper.createObjectNode();
+      expected.put("hit", hit).put("kind", kind.name().toLowerCase(java.util.Locale.ROOT)).put("lookup_id", r.lookupId())
+          .put("threshold", r.threshold()).put("audit", r.audit());
+      if (hit) {
+        expected.put("response", e.response()).put("similarity", Math.min(1f, similarity))
+            .put("matched_prompt", e.prompt()).put("entry_id", e.id())
+            .put("age_s", Math.max(0, (now - created) / 1000))
+            .put("expires_at", Instant.ofEpochMilli(e.expiresAtMillis()).toString());
+        if (!metadata.isEmpty()) {
+          var md = expected.putObject("metadata");
+          e.metadata().forEach(md::put);
+        }
+      } else if (Float.isNaN(similarity)) {
+        expected.putNull("nearest_similarity");
+      } else {
+        expected.put("nearest_similarity", Math.min(1f, similarity));
+        if (r.nearest() != null) {
+          expected.put("nearest_entry_id", e.id()).put("nearest_prompt", e.prompt()).put("nearest_response", e.response());
+        }
+      }
+      String written = new String(LookupCodec.write(r, now), StandardCharsets.UTF_8);
+      String jackson = new String(mapper.writeValueAsBytes(expected), StandardCharsets.UTF_8);
+      JsonNode read = mapper.readTree(written);
+      assertThat(read).as("case %d", i).isEqualTo(mapper.readTree(jackson));
+      assertThat(ImmutableFieldOrder.of(read)).as("case %d", i).isEqualTo(ImmutableFieldOrder.of(expected));
+      // Jackson 2's generator escapes a supplementary character as two \\u escapes; the codec writes its
+      // four UTF-8 bytes (the same string to any JSON reader). Every other byte is the generator's.
+      assertThat(written).as("case %d", i).isEqualTo(unescapeSurrogatePairs(jackson));
+    }
+  }
+
+  /** Reads the same request, or refuses with the same answer, as the strict tree reader does. */
+  @Test
+  void readsAsTheStrictReaderDoes() {
+    List<String> bodies = List.of(
+        "{\"namespace\":\"faq\",\"prompt\":\"hi\"}",
+        " {\"prompt\":\"h\\u00e9 \\\"q\\\"\",\"namespace\":\"faq\",\"threshold\":1,\"scope\":null}",
+        "{\"namespace\":\"faq\",\"prompt\":\"héllo ✓ 😀\",\"scope\":{\"user\":\"ü\",\"b\":\"2\"},\"threshold\":0.85}",
+        "{\"namespace\":\"faq\",\"prompt\":\"hi\",\"threshold\":null,\"scope\":{}}",
+        "{\"namespace\":\"faq\",\"prompt\":\"hi\",\"prompt\":\"again\"}",
+        "{\"namespace\":\"faq\",\"prompt\":\"hi\",\"scope\":{\"a\":\"1\",\"a\":\"2\"}}",
+        "{\"namespace\":\"faq\",\"prompt\":\"hi\"} {}",
+        "{\"namespace\":\"faq\",\"prompt\":\"hi\"",
+        "[\"namespace\"]",
+        "",
+        "{\"namespace\":\"faq\",\"prompt\":\"\\ud800\"}",
+        "{\"namespace\":\"faq\",\"prompt\":null}",
+        "{\"namespace\":7,\"prompt\":\"hi\"}",
+        "{\"namespace\":\"faq\",\"prompt\":\"hi\",\"scope\":{\"a\":1}}",
+        "{\"namespace\":\"faq\",\"prompt\":\"hi\",\"scope\":{\"\":\"x\"}}",
+        "{\"namespace\":\"faq\",\"prompt\":\"hi\",\"scope\":{\"a\":\"" + "x".repeat(1025) + "\"}}",
+        "{\"namespace\":\"faq\",\"prompt\":\"hi\",\"scope\":[\"a\"]}",
+        "{\"namespace\":\"faq\",\"prompt\":\"hi\",\"threshold\":\"0.9\"}",
+        "{\"namespace\":\"faq\",\"prompt\":\"hi\",\"threshold\":NaN}",
+        "{\"namespace\":\"faq\",\"prompt\":\"hi\",\"extra\":{\"deep\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]}}",
+        "{\"namespace\":\"\",\"prompt\":\"hi\"}");
+    for (String body : bodies) {
+      byte[] bytes = utf8(body);
+      Object fast = outcome(() -> LookupCodec.read(bytes, ns -> { }));
+      Object strict = outcome(() -> {
+        JsonBody json = JsonBody.parse(bytes);
+        json.only(LookupCodec.FIELDS);
+        String ns = Requests.namespace(json.requiredString("namespace"));
+        String prompt = json.requiredString("prompt");
+        return new LookupRequest(ns, prompt, Requests.scope(json), json.optionalNumber("threshold").orElse(null));
+      });
+      assertThat(fast).as(body).isEqualTo(strict);
+    }
+    assertThat(outcome(() -> LookupCodec.read(new byte[] {'{', '"', (byte) 0xed, (byte) 0xa0, (byte) 0x80, '"', '}'},
+        ns -> { })).toString()).startsWith("invalid_utf8 400");
+  }
+
+  private static Object outcome(java.util.concurrent.Callable<LookupRequest> read) {
+    try {
+      return read.call();
+    } catch (ApiException e) {
+      return e.code() + " " + e.status().code() + " " + e.getMessage();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The field names of an object, in order. */
+  private record ImmutableFieldOrder(List<String> names) {
+    static ImmutableFieldOrder of(JsonNode n) {
+      List<String> names = new ArrayList<>();
+      n.fieldNames().forEachRemaining(names::add);
+      return new ImmutableFieldOrder(names);
+    }
+  }
+
+  private static String unescapeSurrogatePairs(String json) {
+    return java.util.regex.Pattern.compile("\\\\u(D[89AB][0-9A-F]{2})\\\\u(D[C-F][0-9A-F]{2})").matcher(json)
+        .replaceAll(m -> new String(new char[] {(char) Integer.parseInt(m.group(1), 16),
+            (char) Integer.parseInt(m.group(2), 16)}));
+  }
+
+  private static String text(SplittableRandom random) {
+    String alphabet = "ab \"\\\n\t\u0001\u001f/<>&é✓\u2028";
+    StringBuilder b = new StringBuilder();
+    for (int n = random.nextInt(40); n > 0; n--) {
+      if (random.nextInt(10) == 0) {
+        b.appendCodePoint(0x1F600 + random.nextInt(50));
+      } else {
+        b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+    }
+    return b.toString();
+  }
 }
