@@ -1,5 +1,7 @@
 package dev.semcache.index;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,6 +54,20 @@ public final class RocksEntryStore implements EntryStore {
   private volatile long sequence;
   private volatile long totalBytes;
   private volatile boolean closed;
+  /**
+   * The decoded, unchanging parts of recently hit entries (without embeddings): an entry's value in
+   * {@code entries} never changes under its id (ids are never reused; hits and expiry live in {@code
+   * stats}), so the exact path reads only the small stats value of a hot entry, whose presence also says
+   * the entry is still there, instead of its whole value with 1.5 KiB of embedding, and skips decoding
+   * its text. Bounded by the text it holds ({@link #HOT_ENTRY_BYTES}); removals drop their entry.
+   */
+  private final Cache<String, Entry> hotEntries = Caffeine.newBuilder()
+      .maximumWeight(HOT_ENTRY_BYTES)
+      .weigher((String id, Entry e) -> 128 + 2 * (e.prompt().length() + e.response().length()
+          + e.metadata().toString().length() + e.scope().toString().length()))
+      .build();
+  /** The most text {@link #hotEntries} holds, in bytes of Java strings (about). */
+  static final long HOT_ENTRY_BYTES = 32L << 20;
 
   private RocksEntryStore(RocksConfig config, RocksDB db, List<ColumnFamilyHandle> handles) throws RocksDBException {
     this.config = config;
@@ -166,6 +182,7 @@ public final class RocksEntryStore implements EntryStore {
   private long removeInto(WriteBatch batch, Entry e, long seq) throws RocksDBException {
     byte[] id = bytes(e.id());
     byte[] value = db.get(entries, id);
+    hotEntries.invalidate(e.id());
     batch.delete(entries, id);
     batch.delete(stats, id);
     byte[] exactKey = Keys.exact(e.namespace(), e.scope(), e.prompt());
@@ -277,12 +294,21 @@ public final class RocksEntryStore implements EntryStore {
   Optional<Entry> getInMemoryWithoutEmbedding(String id) throws NeedsIo {
     ensureOpen();
     byte[] key = bytes(id);
+    Entry hot = hotEntries.getIfPresent(id);
+    if (hot != null) {
+      // The stats value is written and deleted with the entry's value, in the same batches: its
+      // presence says the entry is there.
+      byte[] stat = getInMemory(stats, key);
+      return stat == null ? Optional.empty() : Optional.of(hot.withStats(EntryCodec.decodeStats(id, stat)));
+    }
     byte[] value = getInMemory(entries, key);
     byte[] stat = value == null ? null : getInMemory(stats, key);
     if (value == null || stat == null) {
       return Optional.empty();
     }
-    return Optional.of(EntryCodec.decode(id, value, EntryCodec.decodeStats(id, stat), false));
+    Entry e = EntryCodec.decode(id, value, EntryCodec.decodeStats(id, stat), false);
+    hotEntries.put(id, e);
+    return Optional.of(e);
   }
 
   private byte[] getInMemory(org.rocksdb.ColumnFamilyHandle cf, byte[] key) throws NeedsIo {

@@ -47,6 +47,34 @@ class RocksEntryStoreTest extends EntryStoreContractTest {
         .isInstanceOf(CorruptEntryException.class);
   }
 
+  /**
+   * The exact path keeps the text of hot entries decoded: a second read must still see new hit
+   * statistics and expiry, and a removal, as the first did.
+   */
+  @Test
+  void aHotEntryReadFromMemoryShowsNewStatsAndItsRemoval(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    try (RocksEntryStore store = RocksEntryStore.open(dir, 8 << 20, false)) {
+      Entry e = entry("a", "faq", Scope.of(Map.of("m", "x")), "prompt", 0, 1000);
+      Entry other = entry("b", "faq", Scope.EMPTY, "other", 0, 1000);
+      store.put(e);
+      store.put(other);
+      Entry first = store.getInMemoryWithoutEmbedding("a").orElseThrow();
+      assertThat(first).usingRecursiveComparison().ignoringFields("embedding").isEqualTo(e);
+      for (int round = 1; round <= 3; round++) {
+        EntryStats newer = new EntryStats(5_000L * round, round, 100L * round);
+        store.updateStats(Map.of("a", newer));
+        Entry again = store.getInMemoryWithoutEmbedding("a").orElseThrow();
+        assertThat(again.stats()).isEqualTo(newer);
+        assertThat(again).usingRecursiveComparison().ignoringFields("embedding", "expiresAtMillis", "hitCount",
+            "lastHitAtMillis").isEqualTo(e);
+      }
+      store.remove("a");
+      assertThat(store.getInMemoryWithoutEmbedding("a")).isEmpty();
+      assertThat(store.get("a")).isEmpty();
+      assertThat(store.getInMemoryWithoutEmbedding("b").orElseThrow().response()).isEqualTo(other.response());
+    }
+  }
+
   @Test
   void unknownFormatIsRefused() {
     byte[] value = EntryCodec.encode(entry("a", "faq", Scope.EMPTY, "p", 0, 1000));

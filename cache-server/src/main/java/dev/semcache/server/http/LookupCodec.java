@@ -1,12 +1,14 @@
 package dev.semcache.server.http;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.semcache.index.Entry;
 import dev.semcache.index.Scope;
 import dev.semcache.server.cache.LookupRequest;
 import dev.semcache.server.cache.LookupResult;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -167,24 +169,13 @@ public final class LookupCodec {
         .raw(THRESHOLD).number(r.threshold())
         .raw(AUDIT).bool(r.audit());
     if (r.hit()) {
-      b.raw(RESPONSE).string(e.response())
+      HitText text = hitText(e);
+      b.raw(RESPONSE).raw(text.response)
           .raw(SIMILARITY).number(Math.min(1f, r.similarity())) // float rounding can give 1.0000001
-          .raw(MATCHED_PROMPT).string(e.prompt())
-          .raw(ENTRY_ID).string(e.id())
+          .raw(text.promptAndId)
           .raw(AGE_S).number(Math.max(0, (nowMillis - e.createdAtMillis()) / 1000))
-          .raw(EXPIRES_AT).string(isoInstant(e.expiresAtMillis()));
-      if (!e.metadata().isEmpty()) {
-        b.raw(METADATA);
-        boolean first = true;
-        for (var m : e.metadata().entrySet()) {
-          if (!first) {
-            b.raw(COMMA);
-          }
-          first = false;
-          b.string(m.getKey()).raw(COLON).string(m.getValue());
-        }
-        b.raw(CLOSE);
-      }
+          .raw(EXPIRES_AT).string(isoInstant(e.expiresAtMillis()))
+          .raw(text.metadata);
     } else if (Float.isNaN(r.similarity())) {
       b.raw(NEAREST_NULL);
     } else {
@@ -196,6 +187,61 @@ public final class LookupCodec {
       }
     }
     return b.raw(CLOSE).toByteArray();
+  }
+
+  /**
+   * The parts of a hit's answer that come from the entry's unchanging text, encoded: the response, then
+   * {@code ,"matched_prompt":...,"entry_id":...}, then the metadata object or nothing; with the text
+   * they were encoded from, so that they are used again only for an entry with equal text.
+   */
+  private record HitText(String id, String responseText, String promptText, Map<String, String> metadataText,
+      byte[] response, byte[] promptAndId, byte[] metadata) {
+    boolean encodes(Entry e) {
+      return id.equals(e.id()) && responseText.equals(e.response()) && promptText.equals(e.prompt())
+          && metadataText.equals(e.metadata());
+    }
+
+    int weight() {
+      return 160 + 2 * (responseText.length() + promptText.length()) + response.length + promptAndId.length
+          + 2 * metadata.length;
+    }
+  }
+
+  /**
+   * Encoded answer text of recently served entries, by entry id, bounded by its bytes: a hot entry's
+   * response is escaped once rather than on every hit (escaping a few hundred characters was most of
+   * the answer's writing, bench/README.md). The storage keeps a hot entry's text as the same strings, so
+   * the check that the text is still equal ({@link HitText#encodes}) usually compares a string with itself.
+   */
+  private static final Cache<String, HitText> HIT_TEXT = Caffeine.newBuilder()
+      .maximumWeight(16L << 20)
+      .weigher((String id, HitText t) -> t.weight())
+      .build();
+
+  private static HitText hitText(Entry e) {
+    HitText t = HIT_TEXT.getIfPresent(e.id());
+    if (t != null && t.encodes(e)) {
+      return t;
+    }
+    JsonBytes promptAndId = new JsonBytes(32 + e.prompt().length() + e.id().length())
+        .raw(MATCHED_PROMPT).string(e.prompt()).raw(ENTRY_ID).string(e.id());
+    JsonBytes metadata = new JsonBytes(e.metadata().isEmpty() ? 0 : 64);
+    if (!e.metadata().isEmpty()) {
+      metadata.raw(METADATA);
+      boolean first = true;
+      for (var m : e.metadata().entrySet()) {
+        if (!first) {
+          metadata.raw(COMMA);
+        }
+        first = false;
+        metadata.string(m.getKey()).raw(COLON).string(m.getValue());
+      }
+      metadata.raw(CLOSE);
+    }
+    t = new HitText(e.id(), e.response(), e.prompt(), e.metadata(), new JsonBytes(e.response().length() + 8).string(e.response()).toByteArray(),
+        promptAndId.toByteArray(), metadata.toByteArray());
+    HIT_TEXT.put(e.id(), t);
+    return t;
   }
 
   private static final byte[] HIT_KIND = ascii("{\"hit\":true,\"kind\":\"");

@@ -149,6 +149,23 @@ class LookupCodecTest {
     }
   }
 
+  /** Encoded answer text is kept by entry id, and used again only for an entry with the same text. */
+  @Test
+  void answerTextKeptByIdFollowsTheEntrysText() throws Exception {
+    String id = "feedfacefeedfacefeedfacefeedface";
+    ObjectMapper mapper = new ObjectMapper();
+    for (String[] text : new String[][] {{"p1", "one", "m1"}, {"p1", "one", "m1"}, {"p1", "two", "m1"},
+        {"p2", "two", "m1"}, {"p2", "two", "m2"}}) {
+      Entry e = new Entry(id, "faq", Scope.EMPTY, text[0], text[1], new float[0], 0, 60_000, 60_000, 1, 0,
+          Map.of("model", text[2]));
+      JsonNode json = mapper.readTree(LookupCodec.write(new LookupResult(LookupResult.Kind.EXACT, e, 1f, 0.9,
+          "l" + id, new LookupTimings(1, -1, -1), false, null), 1_000));
+      assertThat(json.get("matched_prompt").asText()).isEqualTo(text[0]);
+      assertThat(json.get("response").asText()).isEqualTo(text[1]);
+      assertThat(json.get("metadata").get("model").asText()).isEqualTo(text[2]);
+    }
+  }
+
   /** Reads the same request, or refuses with the same answer, as the strict tree reader does. */
   @Test
   void readsAsTheStrictReaderDoes() {
