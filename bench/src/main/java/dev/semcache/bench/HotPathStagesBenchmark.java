@@ -75,8 +75,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Stages, in the order a lookup runs them:
  * <ul>
  *   <li>{@code parse}: a POST /v1/lookup body to a {@link LookupRequest} by the server's own
- *       {@link LookupCodec#read}: strict UTF-8 decoding, Jackson {@code readTree}, the unknown-field check,
- *       the typed fields and the namespace check (authentication is left out);
+ *       {@link LookupCodec#read}: one streaming Jackson pass over the bytes (the strict tree reader only
+ *       for a body that is not of the plain shape), the typed fields and the namespace check
+ *       (authentication is left out);
  *   <li>{@code exactHit} / {@code exactAbsent}: {@link CacheStorage#probeExact}, the memory-only exact path
  *       the event loop runs, for a stored prompt and for an altered one (what a semantic lookup pays first);
  *   <li>{@code tokenize}: {@link ParallelEmbedder#tokenize};

@@ -63,7 +63,7 @@ final class StageTable {
     b.append("| stage | what runs | p50 µs | mean µs | share of a semantic hit (p50 / mean) |"
         + " share of an exact hit (p50 / mean) |\n");
     b.append("|---|---|---:|---:|---:|---:|\n");
-    row(b, s, "parse", "strict UTF-8 + Jackson readTree + field checks (LookupCodec.read, as LookupRoutes.prepare calls it)", sem, exact);
+    row(b, s, "parse", "one streaming Jackson pass over the bytes + field checks (LookupCodec.read, as LookupRoutes.prepare calls it)", sem, exact);
     row(b, s, "exactAbsent", "exact lookup, prompt absent: CacheStorage.probeExact (memory only)", sem, null);
     row(b, s, "exactHit", "exact lookup, prompt stored: CacheStorage.probeExact (memory only)", null, exact);
     row(b, s, "tokenize", "ParallelEmbedder.tokenize", sem, null);
@@ -72,8 +72,8 @@ final class StageTable {
     Stage read = s.get("storeRead");
     b.append(String.format("| storeRead | CacheStorage.get of the matched entry (inside search above) | %s | %s | (%s) | |%n",
         us(read.p50()), us(read.mean()), shares(read.p50(), read.mean(), sem)));
-    row(b, s, "serialiseSemantic", "the answer of a semantic hit: Jackson generator (LookupCodec.write)", sem, null);
-    row(b, s, "serialiseExact", "the answer of an exact hit: Jackson generator (LookupCodec.write)", null, exact);
+    row(b, s, "serialiseSemantic", "the answer of a semantic hit: fixed fields + the entry's encoded text (LookupCodec.write)", sem, null);
+    row(b, s, "serialiseExact", "the answer of an exact hit: fixed fields + the entry's encoded text (LookupCodec.write)", null, exact);
     b.append(String.format("| **sum of stages** | | %s / %s | %s / %s | %s | %s |%n", us(sem.stagesP50), us(exact.stagesP50),
         us(sem.stagesMean), us(exact.stagesMean), shares(sem.stagesP50, sem.stagesMean, sem),
         shares(exact.stagesP50, exact.stagesMean, exact)));
