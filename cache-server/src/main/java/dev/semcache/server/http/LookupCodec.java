@@ -162,8 +162,7 @@ public final class LookupCodec {
    */
   public static byte[] write(LookupResult r, long nowMillis) {
     Entry e = r.hit() ? r.entry() : r.nearest();
-    int size = 192 + (e == null ? 0 : e.response().length() + e.prompt().length() + 64);
-    JsonBytes b = new JsonBytes(size);
+    JsonBytes b = new JsonBytes();
     b.raw(r.hit() ? HIT_KIND : MISS_KIND).raw(KIND_NAMES[r.kind().ordinal()])
         .raw(LOOKUP_ID).string(r.lookupId())
         .raw(THRESHOLD).number(r.threshold())
@@ -223,9 +222,9 @@ public final class LookupCodec {
     if (t != null && t.encodes(e)) {
       return t;
     }
-    JsonBytes promptAndId = new JsonBytes(32 + e.prompt().length() + e.id().length())
+    JsonBytes promptAndId = new JsonBytes()
         .raw(MATCHED_PROMPT).string(e.prompt()).raw(ENTRY_ID).string(e.id());
-    JsonBytes metadata = new JsonBytes(e.metadata().isEmpty() ? 0 : 64);
+    JsonBytes metadata = new JsonBytes();
     if (!e.metadata().isEmpty()) {
       metadata.raw(METADATA);
       boolean first = true;
@@ -238,7 +237,7 @@ public final class LookupCodec {
       }
       metadata.raw(CLOSE);
     }
-    t = new HitText(e.id(), e.response(), e.prompt(), e.metadata(), new JsonBytes(e.response().length() + 8).string(e.response()).toByteArray(),
+    t = new HitText(e.id(), e.response(), e.prompt(), e.metadata(), new JsonBytes().string(e.response()).toByteArray(),
         promptAndId.toByteArray(), metadata.toByteArray());
     HIT_TEXT.put(e.id(), t);
     return t;
@@ -271,41 +270,43 @@ public final class LookupCodec {
     return s.getBytes(StandardCharsets.US_ASCII);
   }
 
-  /** A growing array of JSON bytes: raw pieces, escaped strings and numbers as Jackson writes them. */
+  /**
+   * JSON bytes gathered as pieces (raw pieces, escaped strings, numbers as Jackson writes them) and
+   * copied once, into an array of exactly their length, by {@link #toByteArray}.
+   */
   private static final class JsonBytes {
-    private byte[] bytes;
+    private byte[][] pieces = new byte[24][];
+    private int count;
     private int length;
 
-    JsonBytes(int capacity) {
-      bytes = new byte[capacity];
-    }
-
     JsonBytes raw(byte[] b) {
-      return raw(b, b.length);
-    }
-
-    private JsonBytes raw(byte[] b, int n) {
-      if (length + n > bytes.length) {
-        bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + n));
+      if (count == pieces.length) {
+        pieces = java.util.Arrays.copyOf(pieces, count * 2);
       }
-      System.arraycopy(b, 0, bytes, length, n);
-      length += n;
+      pieces[count++] = b;
+      length += b.length;
       return this;
     }
 
     JsonBytes string(String s) {
-      raw(QUOTE);
-      raw(JsonStringEncoder.getInstance().quoteAsUTF8(s));
-      return raw(QUOTE);
+      return raw(QUOTE).raw(JsonStringEncoder.getInstance().quoteAsUTF8(s)).raw(QUOTE);
     }
 
     JsonBytes number(double d) {
       // As Jackson's generator: a value that is not finite is written as a string ("NaN").
-      return Double.isFinite(d) ? raw(ascii(Double.toString(d))) : string(Double.toString(d));
+      if (!Double.isFinite(d)) {
+        return string(Double.toString(d));
+      }
+      LastDouble last = lastDouble; // thresholds repeat: a namespace's threshold is written on every answer
+      if (last == null || Double.doubleToRawLongBits(last.value) != Double.doubleToRawLongBits(d)) {
+        last = new LastDouble(d, ascii(Double.toString(d)));
+        lastDouble = last;
+      }
+      return raw(last.bytes);
     }
 
     JsonBytes number(float f) {
-      return Float.isFinite(f) ? raw(ascii(Float.toString(f))) : string(Float.toString(f));
+      return Float.isFinite(f) ? raw(f == 1f ? ONE : ascii(Float.toString(f))) : string(Float.toString(f));
     }
 
     JsonBytes number(long l) {
@@ -317,12 +318,23 @@ public final class LookupCodec {
     }
 
     byte[] toByteArray() {
-      return java.util.Arrays.copyOf(bytes, length);
+      byte[] out = new byte[length];
+      int at = 0;
+      for (int i = 0; i < count; i++) {
+        System.arraycopy(pieces[i], 0, out, at, pieces[i].length);
+        at += pieces[i].length;
+      }
+      return out;
     }
 
+    private record LastDouble(double value, byte[] bytes) {}
+
+    /** The last double written, shared by all threads (an immutable pair; a race only recomputes it). */
+    private static LastDouble lastDouble;
     private static final byte[] QUOTE = ascii("\"");
     private static final byte[] TRUE = ascii("true");
     private static final byte[] FALSE = ascii("false");
+    private static final byte[] ONE = ascii(Float.toString(1f));
   }
 
   /**
