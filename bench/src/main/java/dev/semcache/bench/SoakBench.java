@@ -99,9 +99,9 @@ final class SoakBench {
       SoakSample s = SoakSample.take(m * 60, server[0].pid(), server[0].port(), data, traffic.requests.get(),
           traffic.failures.get());
       samples.add(s);
-      System.err.printf("soak: %s of %s  heap %.0f MiB (%.0f after GC)  RSS %.0f MiB  fds %d  rocksdb %.1f MiB  "
-          + "lucene %.1f MiB  %,d requests (%.0f/s)  statuses %s%n", clock(m), clock(minutes), s.heapUsed() / 1048576.0,
-          s.heapAfterGc() / 1048576.0,
+      System.err.printf("soak: %s of %s  heap %.0f MiB (%.0f after GC, %.0f in bounded tables)  RSS %.0f MiB  fds %d  "
+          + "rocksdb %.1f MiB  lucene %.1f MiB  %,d requests (%.0f/s)  statuses %s%n", clock(m), clock(minutes),
+          s.heapUsed() / 1048576.0, s.heapAfterGc() / 1048576.0, s.heldBytes() / 1048576.0,
           s.rss() / 1048576.0, s.openFds(), s.rocksdbBytes() / 1048576.0, s.luceneBytes() / 1048576.0,
           s.requests(), (s.requests() - lastRequests) / (double) SAMPLE_S, traffic.statuses());
       lastRequests = s.requests();
@@ -134,6 +134,7 @@ final class SoakBench {
   private static final List<Column> COLUMNS = List.of(
       new Column("heap used", "MiB", 1048576.0, SoakSample::heapUsed),
       new Column("heap used after the last GC", "MiB", 1048576.0, SoakSample::heapAfterGc),
+      new Column("of which the bounded tables (pending, remembered lookups)", "MiB", 1048576.0, SoakSample::heldBytes),
       new Column("resident memory (RSS)", "MiB", 1048576.0, SoakSample::rss),
       new Column("open file descriptors", "count", 1, SoakSample::openFds),
       new Column("RocksDB store on disk", "MiB", 1048576.0, SoakSample::rocksdbBytes),

@@ -19,30 +19,30 @@ import java.util.stream.Stream;
  * the heap, from {@code /metrics}), resident memory and open file descriptors (from {@code /proc/PID}),
  * and the sizes on disk of the RocksDB store and the Lucene index. A figure that could not be read is -1.
  */
-record SoakSample(double elapsedS, long heapUsed, long heapAfterGc, long rss, long openFds, long rocksdbBytes, long luceneBytes,
-    long requests, long failures) {
+record SoakSample(double elapsedS, long heapUsed, long heapAfterGc, long heldBytes, long rss, long openFds, long rocksdbBytes,
+    long luceneBytes, long requests, long failures) {
 
-  static final List<String> COLUMNS = List.of("elapsed_s", "heap_used_bytes", "heap_after_gc_bytes", "rss_bytes", "open_fds",
-      "rocksdb_bytes", "lucene_bytes", "requests", "failures");
+  static final List<String> COLUMNS = List.of("elapsed_s", "heap_used_bytes", "heap_after_gc_bytes", "held_bytes", "rss_bytes",
+      "open_fds", "rocksdb_bytes", "lucene_bytes", "requests", "failures");
 
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   static SoakSample take(double elapsedS, long pid, int port, Path data, long requests, long failures) {
     long[] heap = heap(port);
-    return new SoakSample(elapsedS, heap[0], heap[1], rss(pid), openFds(pid), size(data.resolve("store")),
+    return new SoakSample(elapsedS, heap[0], heap[1], heap[2], rss(pid), openFds(pid), size(data.resolve("store")),
         size(data.resolve("index")), requests, failures);
   }
 
   String csv() {
-    return String.format(java.util.Locale.ROOT, "%.1f,%d,%d,%d,%d,%d,%d,%d,%d", elapsedS, heapUsed, heapAfterGc, rss,
-        openFds,
-        rocksdbBytes, luceneBytes, requests, failures);
+    return String.format(java.util.Locale.ROOT, "%.1f,%d,%d,%d,%d,%d,%d,%d,%d,%d", elapsedS, heapUsed, heapAfterGc, heldBytes,
+        rss, openFds, rocksdbBytes, luceneBytes, requests, failures);
   }
 
   /**
    * {@code jvm_memory_used_bytes{area="heap"}} in the server's Prometheus text, and the sum of {@code
    * jvm_memory_pool_collection_used_bytes} (each heap pool's use right after its last collection: the live
-   * set, without the sawtooth of garbage between collections).
+   * set, without the sawtooth of garbage between collections), and the sum of {@code semcache_held_bytes}
+   * (the bounded tables of pending and remembered lookups: what of that live set is there by design).
    */
   static long[] heap(int port) {
     try {
@@ -51,19 +51,22 @@ record SoakSample(double elapsedS, long heapUsed, long heapAfterGc, long rss, lo
       String text = HTTP.send(r, HttpResponse.BodyHandlers.ofString()).body();
       long used = -1;
       long afterGc = -1;
+      long held = -1;
       for (String line : text.split("\n")) {
         if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
           used = (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
         } else if (line.startsWith("jvm_memory_pool_collection_used_bytes{")) {
           afterGc = Math.max(0, afterGc) + (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        } else if (line.startsWith("semcache_held_bytes{")) {
+          held = Math.max(0, held) + (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
         }
       }
-      return new long[] {used, afterGc};
+      return new long[] {used, afterGc, held};
     } catch (IOException e) {
-      return new long[] {-1, -1};
+      return new long[] {-1, -1, -1};
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new long[] {-1, -1};
+      return new long[] {-1, -1, -1};
     }
   }
 

@@ -416,6 +416,16 @@ public final class SemanticCache implements AutoCloseable {
     return pending.size();
   }
 
+  /** Heap bytes (estimated) held by the misses' embeddings waiting for a store; bounded by {@code limits.pending_bytes}. */
+  public long pendingBytes() {
+    return pending.bytes();
+  }
+
+  /** Heap bytes (estimated) of the lookups remembered for audits and feedback; see {@code limits.remembered_bytes}. */
+  public long rememberedBytes() {
+    return analytics.rememberedBytes();
+  }
+
   /** Estimated heap bytes of the misses waiting for a store; of one namespace's with a name. */
   public long pendingBytes(String namespace) {
     return namespace == null ? pending.bytes() : pending.bytes(namespace);

@@ -134,6 +134,14 @@ final class ServerMetrics {
         .callback(cb -> ifReady(cache, c -> cb.call(c.embedder().rejectedCount()))).register(registry);
     GaugeWithCallback.builder().name("semcache_pending_lookups").help("Misses whose embedding waits for a store")
         .callback(cb -> ifReady(cache, c -> cb.call(c.pendingLookups()))).register(registry);
+    GaugeWithCallback.builder().name("semcache_held_bytes")
+        .help("Heap bytes (estimated) held by the bounded in-memory tables: pending (misses' embeddings waiting"
+            + " for a store, limits.pending_bytes) and remembered (lookups kept for audits and feedback,"
+            + " limits.remembered_bytes)")
+        .labelNames("table").callback(cb -> ifReady(cache, c -> {
+          cb.call(c.pendingBytes(), "pending");
+          cb.call(c.rememberedBytes(), "remembered");
+        })).register(registry);
     registerAudits(cache);
   }
 
