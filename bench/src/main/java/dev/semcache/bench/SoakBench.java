@@ -47,9 +47,13 @@ final class SoakBench {
         case "--minutes" -> minutes = Double.parseDouble(args[++i]);
         case "--clients" -> clients = Integer.parseInt(args[++i]);
         case "--out-dir" -> outDir = Path.of(args[++i]);
+        case "--trend" -> {
+          trend(Path.of(args[++i]));
+          return;
+        }
         case "--help", "-h" -> {
           System.out.println("usage: soak [--minutes N (default 20)] [--clients N (default 8)] [--out-dir DIR"
-              + " (default bench/results/soak)]");
+              + " (default bench/results/soak)]\n       soak --trend FILE.csv   (the verdicts of an earlier run's samples)");
           return;
         }
         default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'; try --help");
@@ -157,26 +161,57 @@ final class SoakBench {
     for (int k = 0; k < SoakTraffic.KINDS.length; k++) {
       md.append(String.format(Locale.ROOT, "%s %s %,d", k == 0 ? "" : ",", SoakTraffic.KINDS[k], traffic.byKind.get(k)));
     }
-    md.append(String.format(Locale.ROOT, ".%n%n| series | first third | last third | last third's growth | verdict |%n"
-        + "|---|---|---|---|---|%n"));
+    md.append(".\n\n");
     for (Column c : COLUMNS) {
       double[] y = samples.stream().mapToDouble(s -> (double) c.value().applyAsLong(s)).toArray();
       double[] keptX = java.util.stream.IntStream.range(0, y.length).filter(i -> y[i] >= 0).mapToDouble(i -> x[i]).toArray();
       double[] keptY = java.util.Arrays.stream(y).filter(v -> v >= 0).toArray();
       chart.add(new SvgChart.Series(c.title(), c.unit(), c.divisor(), keptX, keptY));
-      SoakTrend t = SoakTrend.of(x, y);
-      md.append(String.format(Locale.ROOT, "| %s | %+.2f %s/min | %+.2f %s/min | %+.1f%% of %.1f %s | %s |%n", c.title(),
-          t.firstSlope() / c.divisor(), c.unit(), t.lastSlope() / c.divisor(), c.unit(), 100 * t.lastGrowth(),
-          t.lastMean() / c.divisor(), c.unit(), t.verdict()));
-      System.out.printf("%-24s %s%n", c.title() + ":", t.describe(c.divisor(), c.unit()));
     }
-    md.append(String.format(Locale.ROOT, "%nA series levels off when its last third grew by at most %.0f%% of its mean"
-        + " there, or by less than %.0f%% of the first third's slope.%n", 100 * SoakTrend.FLAT, 100 * SoakTrend.SMALL));
+    md.append(trendTable(x, samples, true));
     Path svg = outDir.resolve("soak-" + stamp + ".svg");
     Files.writeString(svg, chart.render(), StandardCharsets.UTF_8);
     Path summary = outDir.resolve("soak-" + stamp + ".md");
     Files.writeString(summary, md, StandardCharsets.UTF_8);
     System.out.printf("%nwrote %s, %s and %s%n", csvFile, svg, summary);
+  }
+
+  /** The verdict of every series, as a Markdown table and its rule; also printed when {@code print}. */
+  static String trendTable(double[] x, List<SoakSample> samples, boolean print) {
+    StringBuilder md = new StringBuilder("| series | first third | last third | last third's growth | last third's high ÷ "
+        + "earlier high | verdict |\n|---|---|---|---|---|---|\n");
+    for (Column c : COLUMNS) {
+      double[] y = samples.stream().mapToDouble(s -> (double) c.value().applyAsLong(s)).toArray();
+      SoakTrend t = SoakTrend.of(x, y);
+      md.append(String.format(Locale.ROOT, "| %s | %+.2f %s/min | %+.2f %s/min | %+.1f%% of %.1f %s | %.2f | %s |%n",
+          c.title(), t.firstSlope() / c.divisor(), c.unit(), t.lastSlope() / c.divisor(), c.unit(), 100 * t.lastGrowth(),
+          t.lastMean() / c.divisor(), c.unit(), t.highRatio(), t.verdict()));
+      if (print) {
+        System.out.printf("%-24s %s%n", c.title() + ":", t.describe(c.divisor(), c.unit()));
+      }
+    }
+    md.append(String.format(Locale.ROOT, "%nA series levels off when its last third grew by at most %.0f%% of its mean"
+        + " there, or by less than %.0f%% of the first third's slope, or set no high more than %.0f%% above the highest"
+        + " value before it (a saw-tooth series).%n", 100 * SoakTrend.FLAT, 100 * SoakTrend.SMALL, 100 * SoakTrend.FLAT));
+    return md.toString();
+  }
+
+  /** {@code soak --trend FILE.csv}: the verdicts of an earlier run's samples (older CSVs lack held_bytes: -1). */
+  private static void trend(Path csv) throws IOException {
+    List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+    List<String> header = List.of(lines.get(0).split(","));
+    List<SoakSample> samples = new java.util.ArrayList<>();
+    for (String line : lines.subList(1, lines.size())) {
+      String[] v = line.split(",");
+      java.util.function.ToLongFunction<String> col = name -> header.contains(name)
+          ? (long) Double.parseDouble(v[header.indexOf(name)]) : -1;
+      samples.add(new SoakSample(Double.parseDouble(v[0]), col.applyAsLong("heap_used_bytes"),
+          col.applyAsLong("heap_after_gc_bytes"), col.applyAsLong("held_bytes"), col.applyAsLong("rss_bytes"),
+          col.applyAsLong("open_fds"), col.applyAsLong("rocksdb_bytes"), col.applyAsLong("lucene_bytes"),
+          col.applyAsLong("requests"), col.applyAsLong("failures")));
+    }
+    double[] x = samples.stream().mapToDouble(s -> s.elapsedS() / 60).toArray();
+    System.out.print(trendTable(x, samples, false));
   }
 
   private static String trim(double v) {
