@@ -182,6 +182,10 @@ final class SoakBench {
         + "earlier high | verdict |\n|---|---|---|---|---|---|\n");
     for (Column c : COLUMNS) {
       double[] y = samples.stream().mapToDouble(s -> (double) c.value().applyAsLong(s)).toArray();
+      if (java.util.Arrays.stream(y).allMatch(v -> v < 0)) {
+        md.append("| ").append(c.title()).append(" | | | | | not sampled |\n");
+        continue;
+      }
       SoakTrend t = SoakTrend.of(x, y);
       md.append(String.format(Locale.ROOT, "| %s | %+.2f %s/min | %+.2f %s/min | %+.1f%% of %.1f %s | %.2f | %s |%n",
           c.title(), t.firstSlope() / c.divisor(), c.unit(), t.lastSlope() / c.divisor(), c.unit(), 100 * t.lastGrowth(),
