@@ -204,16 +204,7 @@ final class SoakBench {
   private static void trend(Path csv) throws IOException {
     List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
     List<String> header = List.of(lines.get(0).split(","));
-    List<SoakSample> samples = new java.util.ArrayList<>();
-    for (String line : lines.subList(1, lines.size())) {
-      String[] v = line.split(",");
-      java.util.function.ToLongFunction<String> col = name -> header.contains(name)
-          ? (long) Double.parseDouble(v[header.indexOf(name)]) : -1;
-      samples.add(new SoakSample(Double.parseDouble(v[0]), col.applyAsLong("heap_used_bytes"),
-          col.applyAsLong("heap_after_gc_bytes"), col.applyAsLong("held_bytes"), col.applyAsLong("rss_bytes"),
-          col.applyAsLong("open_fds"), col.applyAsLong("rocksdb_bytes"), col.applyAsLong("lucene_bytes"),
-          col.applyAsLong("requests"), col.applyAsLong("failures")));
-    }
+    List<SoakSample> samples = lines.subList(1, lines.size()).stream().map(l -> SoakSample.fromCsv(header, l)).toList();
     double[] x = samples.stream().mapToDouble(s -> s.elapsedS() / 60).toArray();
     System.out.print(trendTable(x, samples, false));
   }

@@ -39,6 +39,18 @@ record SoakSample(double elapsedS, long heapUsed, long heapAfterGc, long heldByt
   }
 
   /**
+   * A sample read back from a line of {@link #csv()} under {@code header} (a CSV's first line); a column
+   * that an older CSV lacks reads as -1, not sampled.
+   */
+  static SoakSample fromCsv(List<String> header, String line) {
+    String[] v = line.split(",");
+    long[] c = COLUMNS.stream().mapToLong(name -> header.contains(name)
+        ? (long) Double.parseDouble(v[header.indexOf(name)]) : -1).toArray();
+    return new SoakSample(Double.parseDouble(v[header.indexOf("elapsed_s")]), c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+        c[8], c[9]);
+  }
+
+  /**
    * {@code jvm_memory_used_bytes{area="heap"}} in the server's Prometheus text, and the sum of {@code
    * jvm_memory_pool_collection_used_bytes} (each heap pool's use right after its last collection: the live
    * set, without the sawtooth of garbage between collections), and the sum of {@code semcache_held_bytes}

@@ -38,4 +38,13 @@ class SoakTrendTest {
     // the same teeth on a rising floor keep setting highs
     assertThat(of(m -> 2 * m + 5 * (m % 8.5)).levelsOff()).isFalse();
   }
+
+  /** A sample written to the CSV reads back the same; a column an older CSV lacks reads as -1. */
+  @Test
+  void aSampleReadsBackFromItsCsvLine() {
+    SoakSample s = new SoakSample(12.5, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    assertThat(SoakSample.fromCsv(SoakSample.COLUMNS, s.csv())).isEqualTo(s);
+    java.util.List<String> old = SoakSample.COLUMNS.stream().filter(c -> !c.equals("held_bytes")).toList();
+    assertThat(SoakSample.fromCsv(old, "12.5,1,2,4,5,6,7,8,9")).isEqualTo(new SoakSample(12.5, 1, 2, -1, 4, 5, 6, 7, 8, 9));
+  }
 }

@@ -153,9 +153,7 @@ final class JsonBody {
     if (!v.isObject()) {
       throw wrongType(field, "an object of strings", v);
     }
-    if (v.size() > maxEntries) {
-      throw ApiException.invalid("'" + field + "' may hold at most " + maxEntries + " attributes; it holds " + v.size());
-    }
+    checkedCount(field, v.size(), maxEntries);
     Map<String, String> out = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
       var e = it.next();
@@ -174,13 +172,17 @@ final class JsonBody {
    */
   static Map<String, String> checkedStringMap(String field, Map<String, String> read, int maxEntries, int maxKeyChars,
       int maxValueChars) {
-    if (read.size() > maxEntries) {
-      throw ApiException.invalid("'" + field + "' may hold at most " + maxEntries + " attributes; it holds " + read.size());
-    }
+    checkedCount(field, read.size(), maxEntries);
     for (var e : read.entrySet()) {
       checkedValue(field, checkedKey(field, e.getKey(), maxKeyChars), e.getValue(), maxValueChars);
     }
     return read;
+  }
+
+  private static void checkedCount(String field, int size, int maxEntries) {
+    if (size > maxEntries) {
+      throw ApiException.invalid("'" + field + "' may hold at most " + maxEntries + " attributes; it holds " + size);
+    }
   }
 
   private static String checkedKey(String field, String key, int maxKeyChars) {
