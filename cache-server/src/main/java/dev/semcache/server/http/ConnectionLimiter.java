@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.util.AttributeKey;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,7 @@ final class ConnectionLimiter {
   private final AtomicInteger open = new AtomicInteger();
   private final ConcurrentHashMap<InetAddress, AtomicInteger> byAddress = new ConcurrentHashMap<>();
   private final AtomicLong refused = new AtomicLong();
+  private static final AttributeKey<String> REFUSAL = AttributeKey.valueOf("semcache.refusal");
 
   ConnectionLimiter(int max, int perAddress, int retryAfterS) {
     this.max = max;
@@ -32,11 +34,12 @@ final class ConnectionLimiter {
   }
 
   /**
-   * Admits a new connection (and releases it when it closes), or answers 503 and closes it.
-   *
-   * @return whether it was admitted
+   * Counts a connection the moment it is accepted, on the accepting thread, so that connections are
+   * admitted strictly in the order they arrived (counting later, on the event loop each connection is given
+   * to, let a newer connection take the place of an older one). A connection beyond a cap is marked; {@link
+   * #admit} refuses it once it is registered. An admitted one is released when it closes.
    */
-  boolean admit(Channel ch) {
+  void accepted(Channel ch) {
     InetAddress address = ch.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
     String why = null;
     if (open.incrementAndGet() > max) {
@@ -49,9 +52,8 @@ final class ConnectionLimiter {
     if (why != null) {
       open.decrementAndGet();
       refused.incrementAndGet();
-      ch.config().setAutoRead(false);
-      ch.writeAndFlush(refusal(why)).addListener(ChannelFutureListener.CLOSE);
-      return false;
+      ch.attr(REFUSAL).set(why);
+      return;
     }
     ch.closeFuture().addListener(f -> {
       open.decrementAndGet();
@@ -59,7 +61,22 @@ final class ConnectionLimiter {
         release(address);
       }
     });
-    return true;
+  }
+
+  /**
+   * Called once the connection is registered with its event loop: answers 503 and closes a connection
+   * {@link #accepted} marked as beyond a cap.
+   *
+   * @return whether it was admitted
+   */
+  boolean admit(Channel ch) {
+    String why = ch.attr(REFUSAL).get();
+    if (why == null) {
+      return true;
+    }
+    ch.config().setAutoRead(false);
+    ch.writeAndFlush(refusal(why)).addListener(ChannelFutureListener.CLOSE);
+    return false;
   }
 
   private void release(InetAddress address) {

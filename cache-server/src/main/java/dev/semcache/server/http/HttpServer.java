@@ -2,6 +2,8 @@ package dev.semcache.server.http;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -44,6 +46,17 @@ final class HttpServer {
           .group(boss, io)
           .channel(NioServerSocketChannel.class)
           .option(ChannelOption.SO_BACKLOG, 1024)
+          // Runs on the accepting thread, before the connection is handed to an event loop: connections
+          // are counted in the order they arrived.
+          .handler(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+              if (msg instanceof Channel child) {
+                limiter.accepted(child);
+              }
+              ctx.fireChannelRead(msg);
+            }
+          })
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
