@@ -85,21 +85,31 @@ final class IndexFixture {
    */
   static IndexFixture open(VectorCorpus corpus, int size, VectorFormat format, int candidates, int mergeTo,
       LuceneVectorIndex.SearchTuning tuning) throws IOException {
+    return open(corpus, size, format, DEFAULT_MAX_CONN, candidates, mergeTo, tuning);
+  }
+
+  /** semcache's HNSW degree ({@code M}) and construction beam. */
+  static final int DEFAULT_MAX_CONN = 16;
+  static final int BEAM_WIDTH = 100;
+
+  /** As above, with a graph of degree {@code maxConn} (an index of another degree is built beside it). */
+  static IndexFixture open(VectorCorpus corpus, int size, VectorFormat format, int maxConn, int candidates, int mergeTo,
+      LuceneVectorIndex.SearchTuning tuning) throws IOException {
     List<float[]> vectors = corpus.vectors(size, QUERIES);
     Path dir = Path.of(System.getProperty("semcache.bench.dir", "bench/target"), "indexes",
-        size + "-" + format + "-layout" + LAYOUT);
+        size + "-" + format + "-layout" + LAYOUT + (maxConn == DEFAULT_MAX_CONN ? "" : "-m" + maxConn));
     Path figuresFile = dir.resolve("build.properties");
     Properties figures = new Properties();
     if (!Files.isRegularFile(figuresFile)) {
-      build(dir, vectors, size, format, corpus);
+      build(dir, vectors, size, format, maxConn, corpus);
     }
     figures.load(Files.newBufferedReader(figuresFile));
     Path indexDir = dir.resolve("index");
     if (mergeTo > 0) {
-      indexDir = merged(dir, format, mergeTo, figures);
+      indexDir = merged(dir, format, maxConn, mergeTo, figures);
     }
     long start = System.nanoTime();
-    LuceneVectorIndex index = LuceneVectorIndex.open(indexDir, format, 16, 100, candidates, tuning);
+    LuceneVectorIndex index = LuceneVectorIndex.open(indexDir, format, maxConn, BEAM_WIDTH, candidates, tuning);
     index.refresh();
     figures.setProperty("reopen_ms", Long.toString((System.nanoTime() - start) / 1_000_000));
     figures.setProperty("segments", Integer.toString(index.segmentCount()));
@@ -107,7 +117,7 @@ final class IndexFixture {
   }
 
   /** A copy of {@code dir/index} force-merged to {@code mergeTo} segments, made once (with progress). */
-  private static Path merged(Path dir, VectorFormat format, int mergeTo, Properties figures) throws IOException {
+  private static Path merged(Path dir, VectorFormat format, int maxConn, int mergeTo, Properties figures) throws IOException {
     Path target = dir.resolve("merged-" + mergeTo);
     Path done = target.resolve("merge.properties");
     if (!Files.isRegularFile(done)) {
@@ -129,7 +139,7 @@ final class IndexFixture {
       }
       System.err.printf("  force-merging a copy of the %s index to %d segments (minutes)%n", format, mergeTo);
       long start = System.nanoTime();
-      try (LuceneVectorIndex copy = LuceneVectorIndex.open(index, format, 16, 100, 32)) {
+      try (LuceneVectorIndex copy = LuceneVectorIndex.open(index, format, maxConn, BEAM_WIDTH, 32)) {
         copy.forceMerge(mergeTo);
       }
       Properties m = new Properties();
@@ -145,14 +155,14 @@ final class IndexFixture {
     return target.resolve("index");
   }
 
-  private static void build(Path dir, List<float[]> vectors, int size, VectorFormat format, VectorCorpus corpus)
+  private static void build(Path dir, List<float[]> vectors, int size, VectorFormat format, int maxConn, VectorCorpus corpus)
       throws IOException {
     Path figuresFile = dir.resolve("build.properties");
     Properties figures = new Properties();
     Files.createDirectories(dir);
     long heapBefore = usedHeap();
     long start = System.nanoTime();
-    LuceneVectorIndex index = LuceneVectorIndex.open(dir.resolve("index"), format, 16, 100, 32);
+    LuceneVectorIndex index = LuceneVectorIndex.open(dir.resolve("index"), format, maxConn, BEAM_WIDTH, 32);
     long lastReport = start;
     for (int i = 0; i < size; i++) {
       index.upsert("e" + i, partitionOf(i), EXPIRES, vectors.get(i));
@@ -167,6 +177,7 @@ final class IndexFixture {
     figures.setProperty("built_segments", Integer.toString(index.segmentCount()));
     double seconds = (System.nanoTime() - start) / 1e9;
     figures.setProperty("size", Integer.toString(size));
+    figures.setProperty("max_conn", Integer.toString(maxConn));
     figures.setProperty("real_vectors", Integer.toString(Math.min(size, corpus.real.size() - QUERIES)));
     figures.setProperty("build_s", String.format("%.1f", seconds));
     figures.setProperty("inserts_per_s", String.format("%.0f", size / seconds));

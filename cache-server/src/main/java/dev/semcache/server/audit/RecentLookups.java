@@ -77,17 +77,27 @@ final class RecentLookups {
       kept = l.slim();
     }
     ServedLookup displaced = slots.getAndSet(i, kept);
-    count(kept, 1);
+    if (displaced != null && displaced.namespace().equals(kept.namespace())) {
+      // The common case, a namespace's lookup taking its own older one's slot: the slot count does not
+      // change and the bytes change by the difference. Each of these counters is shared by every event
+      // loop, so each update it is spared saves a contended atomic write on the hit path.
+      long delta = kept.bytes() - displaced.bytes();
+      if (delta != 0) {
+        bytes.addAndGet(delta);
+        u.bytes.addAndGet(delta);
+      }
+      return kept;
+    }
+    count(kept, 1, u);
     if (displaced != null) {
-      count(displaced, -1);
+      count(displaced, -1, usage.computeIfAbsent(displaced.namespace(), k -> new Usage()));
     }
     return kept;
   }
 
-  private void count(ServedLookup l, int sign) {
+  private void count(ServedLookup l, int sign, Usage u) {
     long b = sign * l.bytes();
     bytes.addAndGet(b);
-    Usage u = usage.computeIfAbsent(l.namespace(), k -> new Usage());
     u.bytes.addAndGet(b);
     u.slots.addAndGet(sign);
   }

@@ -80,4 +80,46 @@ class RecentLookupsTest {
     }
     assertThat(kept).isEqualTo(64);
   }
+
+  /**
+   * The byte and slot counts stay exact under concurrent puts from several threads, whichever namespace
+   * displaces which (a same-namespace displacement updates them by difference, another by both sides).
+   */
+  @Test
+  void countsMatchWhatIsHeldAfterConcurrentPuts() throws Exception {
+    RecentLookups r = new RecentLookups(256, WINDOW, 1L << 30, 1.0);
+    int threads = 4;
+    int each = 20_000;
+    java.util.List<Thread> running = new java.util.ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int seed = t;
+      running.add(Thread.ofPlatform().start(() -> {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        for (int i = 0; i < each; i++) {
+          String ns = "ns" + random.nextInt(3);
+          r.put(lookup(ns, seed * each + i, "p".repeat(random.nextInt(1, 400)), false, 0), 0);
+        }
+      }));
+    }
+    for (Thread t : running) {
+      t.join();
+    }
+    java.util.Map<String, Long> bytes = new java.util.HashMap<>();
+    java.util.Map<String, Long> slots = new java.util.HashMap<>();
+    for (int i = 0; i < threads * each; i++) {
+      for (String ns : java.util.List.of("ns0", "ns1", "ns2")) {
+        ServedLookup held = r.get(lookup(ns, i, "", false, 0).lookupId(), 0);
+        if (held != null && held.namespace().equals(ns)) {
+          bytes.merge(ns, held.bytes(), Long::sum);
+          slots.merge(ns, 1L, Long::sum);
+        }
+      }
+    }
+    assertThat(slots.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(r.capacity());
+    assertThat(r.bytes()).isEqualTo(bytes.values().stream().mapToLong(Long::longValue).sum());
+    for (String ns : java.util.List.of("ns0", "ns1", "ns2")) {
+      assertThat(r.bytes(ns)).as(ns).isEqualTo(bytes.getOrDefault(ns, 0L));
+      assertThat(r.slots(ns)).as(ns).isEqualTo(slots.getOrDefault(ns, 0L));
+    }
+  }
 }
