@@ -85,23 +85,28 @@ final class IndexFixture {
    */
   static IndexFixture open(VectorCorpus corpus, int size, VectorFormat format, int candidates, int mergeTo,
       LuceneVectorIndex.SearchTuning tuning) throws IOException {
-    return open(corpus, size, format, DEFAULT_MAX_CONN, candidates, mergeTo, tuning);
+    return open(corpus, size, format, DEFAULT_MAX_CONN, LuceneVectorIndex.DEFAULT_SEGMENTS_PER_TIER, candidates, mergeTo,
+        tuning);
   }
 
   /** semcache's HNSW degree ({@code M}) and construction beam. */
   static final int DEFAULT_MAX_CONN = 16;
   static final int BEAM_WIDTH = 100;
 
-  /** As above, with a graph of degree {@code maxConn} (an index of another degree is built beside it). */
-  static IndexFixture open(VectorCorpus corpus, int size, VectorFormat format, int maxConn, int candidates, int mergeTo,
-      LuceneVectorIndex.SearchTuning tuning) throws IOException {
+  /**
+   * As above, with a graph of degree {@code maxConn} and Lucene's merge policy allowing {@code
+   * segmentsPerTier} segments per tier (an index built with other values is built beside this one).
+   */
+  static IndexFixture open(VectorCorpus corpus, int size, VectorFormat format, int maxConn, double segmentsPerTier,
+      int candidates, int mergeTo, LuceneVectorIndex.SearchTuning tuning) throws IOException {
     List<float[]> vectors = corpus.vectors(size, QUERIES);
     Path dir = Path.of(System.getProperty("semcache.bench.dir", "bench/target"), "indexes",
-        size + "-" + format + "-layout" + LAYOUT + (maxConn == DEFAULT_MAX_CONN ? "" : "-m" + maxConn));
+        size + "-" + format + "-layout" + LAYOUT + (maxConn == DEFAULT_MAX_CONN ? "" : "-m" + maxConn)
+        + (segmentsPerTier == LuceneVectorIndex.DEFAULT_SEGMENTS_PER_TIER ? "" : "-spt" + segmentsPerTier));
     Path figuresFile = dir.resolve("build.properties");
     Properties figures = new Properties();
     if (!Files.isRegularFile(figuresFile)) {
-      build(dir, vectors, size, format, maxConn, corpus);
+      build(dir, vectors, size, format, maxConn, segmentsPerTier, corpus);
     }
     figures.load(Files.newBufferedReader(figuresFile));
     Path indexDir = dir.resolve("index");
@@ -109,7 +114,8 @@ final class IndexFixture {
       indexDir = merged(dir, format, maxConn, mergeTo, figures);
     }
     long start = System.nanoTime();
-    LuceneVectorIndex index = LuceneVectorIndex.open(indexDir, format, maxConn, BEAM_WIDTH, candidates, tuning);
+    LuceneVectorIndex index = LuceneVectorIndex.open(indexDir, format, maxConn, BEAM_WIDTH, candidates, tuning,
+        segmentsPerTier);
     index.refresh();
     figures.setProperty("reopen_ms", Long.toString((System.nanoTime() - start) / 1_000_000));
     figures.setProperty("segments", Integer.toString(index.segmentCount()));
@@ -155,14 +161,16 @@ final class IndexFixture {
     return target.resolve("index");
   }
 
-  private static void build(Path dir, List<float[]> vectors, int size, VectorFormat format, int maxConn, VectorCorpus corpus)
+  private static void build(Path dir, List<float[]> vectors, int size, VectorFormat format, int maxConn,
+      double segmentsPerTier, VectorCorpus corpus)
       throws IOException {
     Path figuresFile = dir.resolve("build.properties");
     Properties figures = new Properties();
     Files.createDirectories(dir);
     long heapBefore = usedHeap();
     long start = System.nanoTime();
-    LuceneVectorIndex index = LuceneVectorIndex.open(dir.resolve("index"), format, maxConn, BEAM_WIDTH, 32);
+    LuceneVectorIndex index = LuceneVectorIndex.open(dir.resolve("index"), format, maxConn, BEAM_WIDTH, 32,
+        LuceneVectorIndex.SearchTuning.DEFAULT, segmentsPerTier);
     long lastReport = start;
     for (int i = 0; i < size; i++) {
       index.upsert("e" + i, partitionOf(i), EXPIRES, vectors.get(i));
@@ -178,6 +186,7 @@ final class IndexFixture {
     double seconds = (System.nanoTime() - start) / 1e9;
     figures.setProperty("size", Integer.toString(size));
     figures.setProperty("max_conn", Integer.toString(maxConn));
+    figures.setProperty("segments_per_tier", Double.toString(segmentsPerTier));
     figures.setProperty("real_vectors", Integer.toString(Math.min(size, corpus.real.size() - QUERIES)));
     figures.setProperty("build_s", String.format("%.1f", seconds));
     figures.setProperty("inserts_per_s", String.format("%.0f", size / seconds));

@@ -68,6 +68,10 @@ public class IndexSearchBenchmark {
   @Param({"16"})
   public int maxConn;
 
+  /** Segments of one size Lucene's merge policy allows (its default, 10, is semcache's). */
+  @Param({"10"})
+  public double segmentsPerTier;
+
   /** Threads searching segments side by side (1: the caller's thread alone). */
   @Param({"1"})
   public int threads;
@@ -86,7 +90,8 @@ public class IndexSearchBenchmark {
     VectorCorpus corpus = VectorCorpus.load(dev.semcache.embedding.ModelSpec.DEFAULT);
     var tuning = new LuceneVectorIndex.SearchTuning(threads,
         exactMax < 0 ? LuceneVectorIndex.SearchTuning.DEFAULT.exactSearchMax() : exactMax);
-    fixture = IndexFixture.open(corpus, size, VectorFormat.parse(format), maxConn, candidates, mergeTo, tuning);
+    fixture = IndexFixture.open(corpus, size, VectorFormat.parse(format), maxConn, segmentsPerTier, candidates, mergeTo,
+        tuning);
     queries = corpus.queries(IndexFixture.QUERIES);
     partitions = new ArrayList<>();
     for (int q = 0; q < queries.size(); q++) {
@@ -162,7 +167,8 @@ public class IndexSearchBenchmark {
     out.setProperty("exact_max", Integer.toString(exactMax));
     out.setProperty("partition_size", Long.toString(partitionSize()));
     Path file = Path.of("bench/results", "index-" + size + "-" + format + "-" + target + "-c" + candidates
-        + (maxConn != IndexFixture.DEFAULT_MAX_CONN ? "-M" + maxConn : "") + (mergeTo > 0 ? "-m" + mergeTo : "") + (threads > 1 ? "-t" + threads : "")
+        + (maxConn != IndexFixture.DEFAULT_MAX_CONN ? "-M" + maxConn : "")
+        + (segmentsPerTier != LuceneVectorIndex.DEFAULT_SEGMENTS_PER_TIER ? "-spt" + segmentsPerTier : "") + (mergeTo > 0 ? "-m" + mergeTo : "") + (threads > 1 ? "-t" + threads : "")
         + (exactMax >= 0 ? "-x" + exactMax : "") + ".properties");
     Files.createDirectories(file.getParent());
     try (var w = Files.newBufferedWriter(file)) {

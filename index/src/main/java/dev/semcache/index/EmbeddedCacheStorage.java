@@ -167,6 +167,27 @@ public final class EmbeddedCacheStorage implements CacheStorage {
 
   // ---------------------------------------------------------------- maintenance
 
+  /**
+   * Force-merges the vector index to at most {@code maxSegments} segments, committing and refreshing it
+   * (minutes for a million entries; writes and reads go on meanwhile). For the operator after a bulk
+   * load, through {@code semcache compact-index}: a large index searches fastest in two segments
+   * (bench/README.md, issue 15), while Lucene's own merging leaves about nine at a million entries.
+   *
+   * @return the segments after the merge
+   */
+  public int compactIndex(int maxSegments) {
+    if (maxSegments < 1) {
+      throw new IllegalArgumentException("segments must be at least 1; segments=" + maxSegments);
+    }
+    index.forceMerge(maxSegments);
+    return index.segmentCount();
+  }
+
+  /** Segments of the vector index as of its last refresh. */
+  public int indexSegments() {
+    return index.segmentCount();
+  }
+
   @Override
   public void refreshIndex() {
     index.refresh();

@@ -27,6 +27,7 @@ import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 
@@ -117,6 +118,19 @@ public final class LuceneVectorIndex implements VectorIndex {
   /** {@link #open(Path, VectorFormat, int, int, int)} with searches run as {@code tuning} says. */
   public static LuceneVectorIndex open(Path dir, VectorFormat format, int maxConn, int beamWidth, int candidates,
       SearchTuning tuning) throws IOException {
+    return open(dir, format, maxConn, beamWidth, candidates, tuning, DEFAULT_SEGMENTS_PER_TIER);
+  }
+
+  /** Lucene's {@code TieredMergePolicy} default: how many segments of one size an index may hold. */
+  public static final double DEFAULT_SEGMENTS_PER_TIER = 10;
+
+  /**
+   * As above, with {@code segmentsPerTier} segments of about one size allowed before they are merged
+   * (Lucene's {@code TieredMergePolicy}, at least 2): fewer means fewer graphs per search and more
+   * merging while entries are written.
+   */
+  public static LuceneVectorIndex open(Path dir, VectorFormat format, int maxConn, int beamWidth, int candidates,
+      SearchTuning tuning, double segmentsPerTier) throws IOException {
     if (candidates < 1) {
       throw new IllegalArgumentException("search candidates must be positive; candidates=" + candidates);
     }
@@ -129,7 +143,8 @@ public final class LuceneVectorIndex implements VectorIndex {
             return vectors;
           }
         })
-        .setRAMBufferSizeMB(64);
+        .setRAMBufferSizeMB(64)
+        .setMergePolicy(new TieredMergePolicy().setSegmentsPerTier(segmentsPerTier));
     Directory directory = FSDirectory.open(dir);
     IndexWriter writer = null;
     try {

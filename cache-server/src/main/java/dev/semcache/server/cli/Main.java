@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
     description = "A semantic cache server for LLM traffic.",
-    subcommands = {ServeCommand.class, MigrateCommand.class, KeygenCommand.class, EmbedCommand.class, ModelsCommand.class, CalibrateCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, MigrateCommand.class, CompactIndexCommand.class, KeygenCommand.class, EmbedCommand.class, ModelsCommand.class, CalibrateCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
