@@ -22,15 +22,10 @@ class CompactIndexCommandTest {
 
   private static float[] unit(SplittableRandom random) {
     float[] v = new float[StorageOptions.defaults().dimension()];
-    double norm = 0;
     for (int i = 0; i < v.length; i++) {
       v[i] = (float) random.nextGaussian();
-      norm += v[i] * v[i];
     }
-    for (int i = 0; i < v.length; i++) {
-      v[i] /= (float) Math.sqrt(norm);
-    }
-    return v;
+    return org.apache.lucene.util.VectorUtil.l2normalize(v);
   }
 
   private int run(String... args) {
