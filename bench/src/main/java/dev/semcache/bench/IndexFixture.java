@@ -80,28 +80,24 @@ final class IndexFixture {
   }
 
   /**
-   * The index as built by one writer inserting the entries in order ({@code mergeTo} 0), or a copy of it
-   * force-merged to at most {@code mergeTo} segments, searched with {@code tuning}.
+   * The HNSW degree of an index whose directory name carries no {@code -mM} suffix: the indexes cached
+   * before the degree became a parameter were built at 16 (semcache's default until 2026-12-03).
    */
-  static IndexFixture open(VectorCorpus corpus, int size, VectorFormat format, int candidates, int mergeTo,
-      LuceneVectorIndex.SearchTuning tuning) throws IOException {
-    return open(corpus, size, format, DEFAULT_MAX_CONN, LuceneVectorIndex.DEFAULT_SEGMENTS_PER_TIER, candidates, mergeTo,
-        tuning);
-  }
-
-  /** semcache's HNSW degree ({@code M}) and construction beam. */
-  static final int DEFAULT_MAX_CONN = 16;
-  static final int BEAM_WIDTH = 100;
+  static final int UNSUFFIXED_MAX_CONN = 16;
+  /** semcache's HNSW construction beam. */
+  static final int BEAM_WIDTH = dev.semcache.index.StorageOptions.defaults().beamWidth();
 
   /**
-   * As above, with a graph of degree {@code maxConn} and Lucene's merge policy allowing {@code
-   * segmentsPerTier} segments per tier (an index built with other values is built beside this one).
+   * The index as built by one writer inserting the entries in order ({@code mergeTo} 0), or a copy of it
+   * force-merged to at most {@code mergeTo} segments, searched with {@code tuning}: a graph of degree
+   * {@code maxConn}, built under Lucene's merge policy allowing {@code segmentsPerTier} segments per tier
+   * (an index built with other values is built beside this one).
    */
   static IndexFixture open(VectorCorpus corpus, int size, VectorFormat format, int maxConn, double segmentsPerTier,
       int candidates, int mergeTo, LuceneVectorIndex.SearchTuning tuning) throws IOException {
     List<float[]> vectors = corpus.vectors(size, QUERIES);
     Path dir = Path.of(System.getProperty("semcache.bench.dir", "bench/target"), "indexes",
-        size + "-" + format + "-layout" + LAYOUT + (maxConn == DEFAULT_MAX_CONN ? "" : "-m" + maxConn)
+        size + "-" + format + "-layout" + LAYOUT + (maxConn == UNSUFFIXED_MAX_CONN ? "" : "-m" + maxConn)
         + (segmentsPerTier == LuceneVectorIndex.DEFAULT_SEGMENTS_PER_TIER ? "" : "-spt" + segmentsPerTier));
     Path figuresFile = dir.resolve("build.properties");
     Properties figures = new Properties();

@@ -64,8 +64,11 @@ public class IndexSearchBenchmark {
   @Param({"0"})
   public int mergeTo;
 
-  /** HNSW graph degree ({@code M}; semcache's is 16): another degree builds its own index, once. */
-  @Param({"16"})
+  /**
+   * HNSW graph degree ({@code M}): semcache's, {@code StorageOptions.defaults().maxConn()}, is 32 (16 until
+   * 2026-12-03); another degree builds its own index, once.
+   */
+  @Param({"32"})
   public int maxConn;
 
   /** Segments of one size Lucene's merge policy allows (its default, 10, is semcache's). */
@@ -167,7 +170,7 @@ public class IndexSearchBenchmark {
     out.setProperty("exact_max", Integer.toString(exactMax));
     out.setProperty("partition_size", Long.toString(partitionSize()));
     Path file = Path.of("bench/results", "index-" + size + "-" + format + "-" + target + "-c" + candidates
-        + (maxConn != IndexFixture.DEFAULT_MAX_CONN ? "-M" + maxConn : "")
+        + (maxConn != IndexFixture.UNSUFFIXED_MAX_CONN ? "-M" + maxConn : "")
         + (segmentsPerTier != LuceneVectorIndex.DEFAULT_SEGMENTS_PER_TIER ? "-spt" + segmentsPerTier : "") + (mergeTo > 0 ? "-m" + mergeTo : "") + (threads > 1 ? "-t" + threads : "")
         + (exactMax >= 0 ? "-x" + exactMax : "") + ".properties");
     Files.createDirectories(file.getParent());

@@ -17,6 +17,7 @@ import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
@@ -27,7 +28,6 @@ import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
-import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 
@@ -122,7 +122,7 @@ public final class LuceneVectorIndex implements VectorIndex {
   }
 
   /** Lucene's {@code TieredMergePolicy} default: how many segments of one size an index may hold. */
-  public static final double DEFAULT_SEGMENTS_PER_TIER = 10;
+  public static final double DEFAULT_SEGMENTS_PER_TIER = new TieredMergePolicy().getSegmentsPerTier();
 
   /**
    * As above, with {@code segmentsPerTier} segments of about one size allowed before they are merged

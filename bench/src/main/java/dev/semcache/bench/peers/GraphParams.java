@@ -7,12 +7,13 @@ package dev.semcache.bench.peers;
  * {@code beamWidth} is the candidate list while inserting in both (Lucene's {@code beamWidth}, jvector's
  * {@code beamWidth}; hnswlib calls it {@code efConstruction}).
  *
- * @param m Lucene's {@code maxConn}: semcache's default is 16
- * @param beamWidth candidates considered per insertion: semcache's default is 100
+ * @param m Lucene's {@code maxConn}
+ * @param beamWidth candidates considered per insertion
  */
 public record GraphParams(int m, int beamWidth) {
   /** semcache's defaults ({@code StorageOptions}). */
-  public static final GraphParams SEMCACHE = new GraphParams(16, 100);
+  public static final GraphParams SEMCACHE = new GraphParams(dev.semcache.index.StorageOptions.defaults().maxConn(),
+      dev.semcache.index.StorageOptions.defaults().beamWidth());
 
   public GraphParams {
     if (m < 2) {
