@@ -21,7 +21,8 @@ import java.util.function.BiConsumer;
  *       with them;
  *   <li>{@link EntryReads}: exact, by-id and nearest reads, which never trust the index alone;
  *   <li>{@link PendingHits}: hit statistics, batched in memory and overlaid on reads;
- *   <li>{@link StorageMaintenance}: the background refresh, commit, sweep and hit flush.
+ *   <li>{@link StorageMaintenance}: the background refresh, commit, sweep and hit flush;
+ *   <li>{@link IndexCompactor}: merging the index down to a few segments once it has gone quiet.
  * </ul>
  * Time comes from an injected {@link InstantSource}.
  */
@@ -36,6 +37,7 @@ public final class EmbeddedCacheStorage implements CacheStorage {
   private final EntryWrites writes;
   private final EntryReads reads;
   private final StorageMaintenance maintenance;
+  private final IndexCompactor compactor;
 
   private EmbeddedCacheStorage(Path dir, StorageOptions options, InstantSource clock, RocksEntryStore store) {
     this.dir = dir;
@@ -49,6 +51,7 @@ public final class EmbeddedCacheStorage implements CacheStorage {
     this.writes = new EntryWrites(options, clock, store, index, gate, configs, documents, hits);
     this.reads = new EntryReads(store, index, clock, hits);
     this.maintenance = new StorageMaintenance(gate::isClosed);
+    this.compactor = new IndexCompactor(index, options.compaction());
   }
 
   /**
@@ -73,6 +76,9 @@ public final class EmbeddedCacheStorage implements CacheStorage {
     maintenance.every(options.commitInterval().toMillis(), "commit", writes::commitIndex);
     maintenance.every(options.sweepInterval().toMillis(), "sweep", this::sweep);
     maintenance.every(PendingHits.FLUSH_INTERVAL.toMillis(), "hit flush", hits::flush);
+    if (options.compaction().enabled()) {
+      maintenance.every(options.compaction().idle().toMillis(), "compaction check", compactor::check);
+    }
   }
 
   // ---------------------------------------------------------------- namespaces
@@ -183,9 +189,19 @@ public final class EmbeddedCacheStorage implements CacheStorage {
     return index.segmentCount();
   }
 
-  /** Segments of the vector index as of its last refresh. */
-  public int indexSegments() {
-    return index.segmentCount();
+  @Override
+  public java.util.OptionalInt indexSegments() {
+    return java.util.OptionalInt.of(index.segmentCount());
+  }
+
+  @Override
+  public long indexCompactions() {
+    return compactor.compactions();
+  }
+
+  /** Whether the index is being merged down on its own ({@link CompactionPolicy}) right now. */
+  public boolean compacting() {
+    return compactor.running();
   }
 
   @Override
@@ -275,6 +291,7 @@ public final class EmbeddedCacheStorage implements CacheStorage {
       return;
     }
     maintenance.stop();
+    compactor.stop();
     hits.flush();
     long seq = writes.safeSequence();
     index.commit(seq);

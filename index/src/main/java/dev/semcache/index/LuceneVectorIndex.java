@@ -81,6 +81,8 @@ public final class LuceneVectorIndex implements VectorIndex {
   /** Searches segments side by side when {@code tuning.threads() > 1}; null otherwise. */
   private final java.util.concurrent.ExecutorService searchPool;
   private volatile long committedSequence;
+  /** Upserts and deletes so far, for telling an idle index from a busy one ({@link IndexCompactor}). */
+  private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
 
   private LuceneVectorIndex(Directory directory, IndexWriter writer, int candidates, VectorFormat format,
       SearchTuning tuning) throws IOException {
@@ -175,6 +177,7 @@ public final class LuceneVectorIndex implements VectorIndex {
     doc.add(new KnnFloatVectorField(VECTOR, unitVector, VectorSimilarityFunction.DOT_PRODUCT));
     try {
       writer.updateDocument(new Term(ID, entryId), doc);
+      changes.incrementAndGet();
     } catch (IOException e) {
       throw new StoreException("cannot index entry " + entryId + ": " + e.getMessage(), e);
     }
@@ -184,6 +187,7 @@ public final class LuceneVectorIndex implements VectorIndex {
   public void delete(String entryId) {
     try {
       writer.deleteDocuments(new Term(ID, entryId));
+      changes.incrementAndGet();
     } catch (IOException e) {
       throw new StoreException("cannot remove entry " + entryId + " from the index: " + e.getMessage(), e);
     }
@@ -306,16 +310,31 @@ public final class LuceneVectorIndex implements VectorIndex {
 
   /** Segments in the index as of the last refresh. */
   public int segmentCount() {
+    return segmentEntries().length;
+  }
+
+  /** Live documents of each segment as of the last refresh, in the reader's order. */
+  public int[] segmentEntries() {
     try {
       IndexSearcher s = searchers.acquire();
       try {
-        return s.getIndexReader().leaves().size();
+        var leaves = s.getIndexReader().leaves();
+        int[] entries = new int[leaves.size()];
+        for (int i = 0; i < entries.length; i++) {
+          entries[i] = leaves.get(i).reader().numDocs();
+        }
+        return entries;
       } finally {
         searchers.release(s);
       }
     } catch (IOException e) {
       throw new StoreException("cannot read the index: " + e.getMessage(), e);
     }
+  }
+
+  /** Upserts and deletes since the index was opened: unchanged between two calls means no write came between. */
+  public long changeCount() {
+    return changes.get();
   }
 
   @Override
@@ -350,7 +369,11 @@ public final class LuceneVectorIndex implements VectorIndex {
   public void close() {
     try {
       searchers.close();
-      writer.close(); // commits pending changes with the last commit data set
+      // Commit pending changes with the last commit data set, then close without waiting for merges: a
+      // rollback aborts a merge in progress (a compaction of a large index can take minutes; Lucene checks
+      // for the abort between graph insertions), where close() would wait for it to finish.
+      writer.commit();
+      writer.rollback();
       directory.close();
       if (searchPool != null) {
         searchPool.shutdown();

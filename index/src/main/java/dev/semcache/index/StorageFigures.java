@@ -24,4 +24,14 @@ public interface StorageFigures {
 
   /** Expired entries reclaimed by sweeps. */
   long expirationCount();
+
+  /** Segments of the vector index as of its last refresh, where this node holds the index (embedded). */
+  default java.util.OptionalInt indexSegments() {
+    return java.util.OptionalInt.empty();
+  }
+
+  /** Times the vector index merged itself down on its own ({@link CompactionPolicy}) since it opened. */
+  default long indexCompactions() {
+    return 0;
+  }
 }

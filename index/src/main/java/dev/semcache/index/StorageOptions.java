@@ -18,6 +18,7 @@ import java.time.Duration;
  * @param refreshInterval the longest a stored entry waits before semantic search sees it
  * @param commitInterval how often the index is made durable (the change log covers the rest)
  * @param sweepInterval how often expired entries are reclaimed and bounds enforced
+ * @param compaction when the index merges itself down to a few segments
  */
 public record StorageOptions(
     int dimension,
@@ -31,7 +32,8 @@ public record StorageOptions(
     int candidates,
     Duration refreshInterval,
     Duration commitInterval,
-    Duration sweepInterval) {
+    Duration sweepInterval,
+    CompactionPolicy compaction) {
 
   /**
    * Defaults for a 384-dimensional model. The refresh interval is 100 ms: an exact repeat of a stored
@@ -43,7 +45,7 @@ public record StorageOptions(
    */
   public static StorageOptions defaults() {
     return new StorageOptions(384, 10_000_000, 16L << 30, 64L << 20, false, VectorFormat.FLOAT, 32, 100, 32,
-        Duration.ofMillis(100), Duration.ofSeconds(10), Duration.ofSeconds(1));
+        Duration.ofMillis(100), Duration.ofSeconds(10), Duration.ofSeconds(1), CompactionPolicy.defaults());
   }
 
   public StorageOptions {
@@ -70,20 +72,28 @@ public record StorageOptions(
         throw new IllegalArgumentException("intervals must be positive; got " + d);
       }
     }
+    if (compaction == null) {
+      throw new IllegalArgumentException("compaction policy must not be null (CompactionPolicy.off() turns it off)");
+    }
   }
 
   public StorageOptions withVectorFormat(VectorFormat f) {
     return new StorageOptions(dimension, maxEntries, maxBytes, blockCacheBytes, syncWrites, f, maxConn, beamWidth,
-        candidates, refreshInterval, commitInterval, sweepInterval);
+        candidates, refreshInterval, commitInterval, sweepInterval, compaction);
   }
 
   public StorageOptions withLimits(long entries, long bytes) {
     return new StorageOptions(dimension, entries, bytes, blockCacheBytes, syncWrites, vectorFormat, maxConn, beamWidth,
-        candidates, refreshInterval, commitInterval, sweepInterval);
+        candidates, refreshInterval, commitInterval, sweepInterval, compaction);
   }
 
   public StorageOptions withIntervals(Duration refresh, Duration commit, Duration sweep) {
     return new StorageOptions(dimension, maxEntries, maxBytes, blockCacheBytes, syncWrites, vectorFormat, maxConn,
-        beamWidth, candidates, refresh, commit, sweep);
+        beamWidth, candidates, refresh, commit, sweep, compaction);
+  }
+
+  public StorageOptions withCompaction(CompactionPolicy c) {
+    return new StorageOptions(dimension, maxEntries, maxBytes, blockCacheBytes, syncWrites, vectorFormat, maxConn,
+        beamWidth, candidates, refreshInterval, commitInterval, sweepInterval, c);
   }
 }

@@ -1,6 +1,7 @@
 package dev.semcache.server.cli;
 
 import dev.semcache.embedding.ModelSpec;
+import dev.semcache.index.CompactionPolicy;
 import dev.semcache.index.EmbeddedCacheStorage;
 import dev.semcache.index.StorageOptions;
 import dev.semcache.server.config.ConfigException;
@@ -64,7 +65,9 @@ final class CompactIndexCommand implements Callable<Integer> {
       System.err.println("semcache compact-index: " + dir + " is not a semcache data directory (no store/ in it)");
       return ServeCommand.CONFIG_ERROR;
     }
-    StorageOptions options = cfg.storage().toOptions(ModelSpec.named(cfg.model()).dimension());
+    // This command merges by itself: the storage's own compaction stays off.
+    StorageOptions options = cfg.storage().toOptions(ModelSpec.named(cfg.model()).dimension())
+        .withCompaction(CompactionPolicy.off());
     EmbeddedCacheStorage storage;
     try {
       storage = EmbeddedCacheStorage.open(dir, options, Clock.systemUTC());
@@ -76,7 +79,7 @@ final class CompactIndexCommand implements Callable<Integer> {
     ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name("compact-progress").daemon(true).factory());
     try (storage) {
-      int before = storage.indexSegments();
+      int before = storage.indexSegments().getAsInt();
       System.out.printf("compact-index: %s holds %d segments; merging to at most %d (minutes for a million entries)%n",
           dir, before, segments);
       long start = System.nanoTime();

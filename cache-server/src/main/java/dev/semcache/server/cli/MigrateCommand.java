@@ -85,7 +85,7 @@ final class MigrateCommand implements Callable<Integer> {
           Duration.ofHours(1));
       options = new StorageOptions(dimension, options.maxEntries(), options.maxBytes(), options.blockCacheBytes(),
           false, options.vectorFormat(), options.maxConn(), options.beamWidth(), options.candidates(),
-          options.refreshInterval(), options.commitInterval(), options.sweepInterval());
+          options.refreshInterval(), options.commitInterval(), options.sweepInterval(), options.compaction());
       try (OpenSearchCacheStorage cluster = OpenSearchCacheStorage.open(target, options, Clock.systemUTC())) {
         List<String> namespaces = source.namespaces();
         for (String ns : namespaces) {

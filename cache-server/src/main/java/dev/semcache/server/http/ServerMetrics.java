@@ -115,6 +115,12 @@ final class ServerMetrics {
         .unit(Unit.BYTES).callback(cb -> ifReady(cache, c -> cb.call(storage.get().entryBytes()))).register(registry);
     GaugeWithCallback.builder().name("semcache_index_documents").help("Entries in the vector index as of its last refresh")
         .callback(cb -> ifReady(cache, c -> cb.call(storage.get().indexedCount()))).register(registry);
+    GaugeWithCallback.builder().name("semcache_index_segments")
+        .help("Segments of the embedded vector index as of its last refresh (a search visits each one's graph)")
+        .callback(cb -> ifReady(cache, c -> storage.get().indexSegments().ifPresent(cb::call))).register(registry);
+    CounterWithCallback.builder().name("semcache_index_compactions")
+        .help("Times the embedded vector index merged itself down once quiet (storage.compact_segments)")
+        .callback(cb -> ifReady(cache, c -> cb.call(storage.get().indexCompactions()))).register(registry);
     CounterWithCallback.builder().name("semcache_evictions").help("Entries evicted to respect max_entries or max_bytes")
         .callback(cb -> ifReady(cache, c -> cb.call(storage.get().evictionCount()))).register(registry);
     CounterWithCallback.builder().name("semcache_expirations").help("Expired entries reclaimed by sweeps")

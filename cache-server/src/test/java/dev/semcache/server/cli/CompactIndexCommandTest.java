@@ -47,13 +47,13 @@ class CompactIndexCommandTest {
         }
         storage.refreshIndex(); // one segment per batch
       }
-      assertThat(storage.indexSegments()).isGreaterThanOrEqualTo(3);
+      assertThat(storage.indexSegments().getAsInt()).isGreaterThanOrEqualTo(3);
     }
 
     assertThat(run("compact-index", "--data-dir", dir.toString(), "--segments", "1")).isZero();
 
     try (EmbeddedCacheStorage storage = EmbeddedCacheStorage.open(dir, StorageOptions.defaults(), Clock.systemUTC())) {
-      assertThat(storage.indexSegments()).isEqualTo(1);
+      assertThat(storage.indexSegments().getAsInt()).isEqualTo(1);
       for (int i = 0; i < stored.size(); i++) {
         Entry e = stored.get(i);
         assertThat(storage.findExact("faq", Scope.EMPTY, e.prompt())).as("exact %d", i).isPresent();

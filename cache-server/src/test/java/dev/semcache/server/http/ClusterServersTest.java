@@ -67,7 +67,7 @@ class ClusterServersTest {
     OpenSearchConfig os = new OpenSearchConfig(cluster.hosts(), "servers-", 1, 1, "", "", 1000, 5000);
     return new ServerConfig(t.host(), t.port(), t.dataDir(), t.model(), t.http(), t.embedding(),
         new StorageConfig(StorageConfig.OPENSEARCH, s.maxEntries(), s.maxBytes(), false, s.vectorFormat(), s.refreshMs(),
-            s.commitS(), s.sweepS(), os), t.audits(), t.namespaceDefaults(), t.apiKeys());
+            s.commitS(), s.sweepS(), s.compactSegments(), s.compactMinEntries(), s.compactIdleS(), os), t.audits(), t.namespaceDefaults(), t.apiKeys());
   }
 
   /** The cross-node test: store on A, semantic hit on B, invalidate on B, miss on A. */

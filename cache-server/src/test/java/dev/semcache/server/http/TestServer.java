@@ -71,7 +71,7 @@ final class TestServer implements AutoCloseable {
     StorageConfig s = d.storage();
     return new ServerConfig("127.0.0.1", 0, dir.toString(), d.model(), http, EmbeddingConfig.defaults(),
         new StorageConfig(StorageConfig.EMBEDDED, s.maxEntries(), s.maxBytes(), false, s.vectorFormat(), 3_600_000, 3600,
-            3600, s.opensearch()), audits,
+            3600, s.compactSegments(), s.compactMinEntries(), s.compactIdleS(), s.opensearch()), audits,
         NamespaceConfig.defaults(), keys);
   }
 
