@@ -36,7 +36,7 @@ final class InProcessCache implements CacheUnderTest {
     StorageOptions d = StorageOptions.defaults();
     StorageOptions options = new StorageOptions(dimension, d.maxEntries(), d.maxBytes(), d.blockCacheBytes(),
         d.syncWrites(), d.vectorFormat(), d.maxConn(), d.beamWidth(), d.candidates(), d.refreshInterval(),
-        d.commitInterval(), d.sweepInterval());
+        d.commitInterval(), d.sweepInterval(), d.compaction());
     OpenSearchOptions os = OpenSearchOptions.defaults().withHosts(java.util.List.of(hosts.split(",")))
         .withIndexPrefix(indexPrefix.toLowerCase(java.util.Locale.ROOT)).withLayout(1, 0);
     return new InProcessCache(embedder, OpenSearchCacheStorage.open(os, options, InstantSource.system()));

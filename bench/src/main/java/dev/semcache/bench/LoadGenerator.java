@@ -71,7 +71,7 @@ final class LoadGenerator {
   private LoadGenerator() {}
 
   record Options(List<Integer> connections, double durationS, double warmupS, double embedS, int entries,
-      List<String> scenarios, Path out, int clientThreads, List<String> backends) {
+      List<String> scenarios, Path out, int clientThreads, List<String> backends, int rounds) {
 
     boolean has(String scenario) {
       return scenarios.contains(scenario);
@@ -94,6 +94,9 @@ final class LoadGenerator {
         --backends LIST      storage backends the semcache scenarios run on, one after the other:
                              embedded, opensearch-1, opensearch-2 (an OpenSearch k-NN cluster of 1 or 2
                              nodes started on loopback for the run; default embedded)
+        --rounds N           run the scenarios N times at each connection count, alternating them round by
+                             round with the floor server up beside semcache; ratios are per round, with their
+                             median (default 1: each scenario once, the floor before semcache starts)
         --out FILE           the JSON result (default bench/results/load-DATE.json)
       """;
 
@@ -124,6 +127,7 @@ final class LoadGenerator {
     Path out = null;
     int clientThreads = Runtime.getRuntime().availableProcessors();
     List<String> backends = List.of("embedded");
+    int rounds = 1;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String value = null;
@@ -151,6 +155,7 @@ final class LoadGenerator {
           case "--entries" -> entries = (int) positive("--entries", Integer.parseInt(value));
           case "--client-threads" -> clientThreads = (int) positive("--client-threads", Integer.parseInt(value));
           case "--out" -> out = Path.of(value);
+          case "--rounds" -> rounds = (int) positive("--rounds", Integer.parseInt(value));
           case "--backends" -> {
             backends = Arrays.stream(value.split(",")).map(String::trim).distinct().toList();
             for (String b : backends) {
@@ -182,7 +187,7 @@ final class LoadGenerator {
     if (out == null) {
       out = defaultOut();
     }
-    return new Options(connections, duration, warmup, embed, entries, scenarios, out, clientThreads, backends);
+    return new Options(connections, duration, warmup, embed, entries, scenarios, out, clientThreads, backends, rounds);
   }
 
   private static double positive(String name, double v) {
@@ -214,8 +219,8 @@ final class LoadGenerator {
 
   // ------------------------------------------------------------------ the run
 
-  /** One measured row of the table. */
-  record Row(String scenario, LoadClient.Result result, double meanTokens, long serverCpuNanos) {
+  /** One measured row of the table; {@code round} counts from 1 ({@code --rounds}). */
+  record Row(String scenario, LoadClient.Result result, double meanTokens, long serverCpuNanos, int round) {
     /** The server's CPU time per answered request in the window, in microseconds (NaN if unknown). */
     double cpuMicrosPerRequest() {
       return serverCpuNanos < 0 || result.ok() == 0 ? Double.NaN : serverCpuNanos / 1e3 / result.ok();
@@ -226,10 +231,13 @@ final class LoadGenerator {
 
   /** A timed run with the CPU time of the server's threads ({@code prefix}) in its window. */
   private static Row timedRow(LoadClient client, String scenario, String prefix, int port, int c,
-      LoadClient.Source source, Options o, Map<String, Double> tokens) {
+      LoadClient.Source source, Options o, Map<String, Double> tokens, int round) {
+    if (o.rounds() > 1) {
+      System.err.printf("load: round %d of %d: %s at %d connections%n", round, o.rounds(), scenario, c);
+    }
     ServerCpu.Window w = CPU.window(prefix, o.warmupS(), o.durationS());
     LoadClient.Result r = client.timed(scenario, port, c, source, o.warmupS(), o.durationS());
-    return new Row(scenario, r, tokens.getOrDefault(base(scenario), Double.NaN), w.nanos());
+    return new Row(scenario, r, tokens.getOrDefault(base(scenario), Double.NaN), w.nanos(), round);
   }
 
   static void run(Options o) throws Exception {
@@ -266,19 +274,26 @@ final class LoadGenerator {
       }
     }
 
-    try (LoadClient client = new LoadClient(o.clientThreads())) {
-      if (o.has("floor")) {
+    try (LoadClient client = new LoadClient(o.clientThreads());
+        FloorServer floor = o.has("floor") ? new FloorServer(cores) : null) {
+      Floor alternated = null;
+      if (floor != null) {
+        System.err.printf("load: floor server on port %d%n", floor.port());
         LoadClient.Source lookups = exactSource(prompts, NAMESPACE);
-        try (FloorServer floor = new FloorServer(cores)) {
-          System.err.printf("load: floor server on port %d%n", floor.port());
-          for (int c : o.connections()) {
-            rows.add(timedRow(client, "floor", "floor-", floor.port(), c, lookups, o, tokens));
+        if (o.rounds() == 1 || !o.anySemcache()) {
+          for (int round = 1; round <= o.rounds(); round++) {
+            for (int c : o.connections()) {
+              rows.add(timedRow(client, "floor", "floor-", floor.port(), c, lookups, o, tokens, round));
+            }
           }
+        } else {
+          alternated = new Floor(floor.port(), lookups);
         }
       }
       if (o.anySemcache()) {
         for (String backend : o.backends()) {
-          double s = runSemcache(o, backend, client, prompts, rows, tokens);
+          double s = runSemcache(o, backend, client, prompts, rows, tokens, alternated);
+          alternated = null; // the floor's rounds run beside the first backend only
           if (backend.equals("embedded") || Double.isNaN(preloadS)) {
             preloadS = s;
           }
@@ -305,7 +320,7 @@ final class LoadGenerator {
    * preload's seconds. Rows of a backend other than embedded are named {@code "SCENARIO @BACKEND"}.
    */
   private static double runSemcache(Options o, String backend, LoadClient client, LoadPrompts prompts, List<Row> rows,
-      Map<String, Double> tokens) throws IOException {
+      Map<String, Double> tokens, Floor floor) throws IOException {
     Path dir = Files.createTempDirectory("semcache-load");
     String suffix = backend.equals("embedded") ? "" : " @" + backend;
     TestCluster cluster = null;
@@ -342,20 +357,37 @@ final class LoadGenerator {
       }
       System.err.printf("load: stored %d entries in %.1f s (%.0f/s)%n", preload.ok(), preload.seconds(),
           preload.perSecond());
+      Map<String, LoadClient.Source> sources = new LinkedHashMap<>();
       for (String scenario : o.scenarios()) {
-        if (!SEMCACHE_SCENARIOS.contains(scenario)) {
-          continue;
+        if (SEMCACHE_SCENARIOS.contains(scenario)) {
+          sources.put(scenario, switch (scenario) {
+            case "exact" -> exactSource(prompts, NAMESPACE);
+            case "semantic" -> indexed(i -> new LoadClient.Req("/v1/lookup",
+                lookup(NAMESPACE, prompts.semantic(i)), prompts.semanticSource(i)));
+            case "miss" -> indexed(i -> new LoadClient.Req("/v1/lookup", lookup(MISS_NAMESPACE, prompts.miss(i)), null));
+            case "store" -> indexed(i -> store(NAMESPACE, prompts.store(i), prompts.entries() + i));
+            default -> throw new IllegalStateException(scenario);
+          });
         }
-        LoadClient.Source source = switch (scenario) {
-          case "exact" -> exactSource(prompts, NAMESPACE);
-          case "semantic" -> indexed(i -> new LoadClient.Req("/v1/lookup",
-              lookup(NAMESPACE, prompts.semantic(i)), prompts.semanticSource(i)));
-          case "miss" -> indexed(i -> new LoadClient.Req("/v1/lookup", lookup(MISS_NAMESPACE, prompts.miss(i)), null));
-          case "store" -> indexed(i -> store(NAMESPACE, prompts.store(i), prompts.entries() + i));
-          default -> throw new IllegalStateException(scenario);
-        };
+      }
+      if (o.rounds() == 1) {
+        for (var s : sources.entrySet()) {
+          for (int c : o.connections()) {
+            rows.add(timedRow(client, s.getKey() + suffix, "semcache-", port, c, s.getValue(), o, tokens, 1));
+          }
+        }
+      } else {
+        // Round by round, the floor (when asked for) right before semcache's scenarios: a ratio compares
+        // windows seconds apart, so a slow spell of a shared machine weighs on both sides of it.
         for (int c : o.connections()) {
-          rows.add(timedRow(client, scenario + suffix, "semcache-", port, c, source, o, tokens));
+          for (int round = 1; round <= o.rounds(); round++) {
+            if (floor != null) {
+              rows.add(timedRow(client, "floor", "floor-", floor.port(), c, floor.lookups(), o, tokens, round));
+            }
+            for (var s : sources.entrySet()) {
+              rows.add(timedRow(client, s.getKey() + suffix, "semcache-", port, c, s.getValue(), o, tokens, round));
+            }
+          }
         }
       }
       return preload.seconds();
@@ -363,6 +395,9 @@ final class LoadGenerator {
       Directories.deleteRecursively(dir);
     }
   }
+
+  /** The floor server's port and its lookups, when it runs round by round beside semcache. */
+  private record Floor(int port, LoadClient.Source lookups) {}
 
   /** The stored prompts, verbatim, as lookups (bodies encoded once: this is the fastest path). */
   private static LoadClient.Source exactSource(LoadPrompts prompts, String namespace) {
@@ -449,29 +484,57 @@ final class LoadGenerator {
   record Report(Options o, int cores, String java, String model, double embedTextsPerS, int embedTokens,
       double preloadS, List<Row> rows) {
 
-    private Row find(String scenario, int connections) {
-      return rows.stream().filter(r -> r.scenario().equals(scenario) && r.result().connections() == connections)
-          .findFirst().orElse(null);
+    private Row find(String scenario, int connections, int round) {
+      return rows.stream().filter(r -> r.scenario().equals(scenario) && r.result().connections() == connections
+          && r.round() == round).findFirst().orElse(null);
     }
 
-    private Double vsFloor(String scenario, int c) {
-      Row r = find(scenario, c);
-      Row floor = find("floor", c);
+    /** A ratio of one round; null where a side is missing. */
+    interface RoundRatio {
+      Double of(String scenario, int connections, int round);
+    }
+
+    private Double vsFloor(String scenario, int c, int round) {
+      Row r = find(scenario, c, round);
+      Row floor = find("floor", c, round);
       return r == null || floor == null || floor.result().perSecond() == 0 ? null
           : r.result().perSecond() / floor.result().perSecond();
     }
 
     /** Floor CPU per request over the scenario's: the share of the floor's capacity, from CPU, not req/s. */
-    private Double vsFloorCpu(String scenario, int c) {
-      Row r = find(scenario, c);
-      Row floor = find("floor", c);
+    private Double vsFloorCpu(String scenario, int c, int round) {
+      Row r = find(scenario, c, round);
+      Row floor = find("floor", c, round);
       return r == null || floor == null || Double.isNaN(r.cpuMicrosPerRequest()) || Double.isNaN(floor.cpuMicrosPerRequest())
           ? null : floor.cpuMicrosPerRequest() / r.cpuMicrosPerRequest();
     }
 
-    private Double vsEmbed(String scenario, int c) {
-      Row r = find(scenario, c);
+    private Double vsEmbed(String scenario, int c, int round) {
+      Row r = find(scenario, c, round);
       return r == null || !(embedTextsPerS > 0) ? null : r.result().perSecond() / embedTextsPerS;
+    }
+
+    /** The ratio in each round that has both sides, in round order. */
+    private List<Double> byRound(RoundRatio ratio, String scenario, int c) {
+      List<Double> v = new ArrayList<>();
+      for (int round = 1; round <= o.rounds(); round++) {
+        Double x = ratio.of(scenario, c, round);
+        if (x != null) {
+          v.add(x);
+        }
+      }
+      return v;
+    }
+
+    /** The median over the rounds (the one value with a single round); null when no round has both sides. */
+    private Double median(RoundRatio ratio, String scenario, int c) {
+      List<Double> v = new ArrayList<>(byRound(ratio, scenario, c));
+      if (v.isEmpty()) {
+        return null;
+      }
+      v.sort(null);
+      int n = v.size();
+      return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
     }
 
     String markdown() {
@@ -488,7 +551,7 @@ final class LoadGenerator {
           LoadClient.Result r = row.result();
           boolean lookups = !base(row.scenario()).equals("store") && !base(row.scenario()).equals("floor");
           s.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |%n",
-              row.scenario(), r.connections(), r.perSecond(), ms(r.ms(50)), ms(r.ms(90)), ms(r.ms(99)),
+              o.rounds() > 1 ? row.scenario() + " #" + row.round() : row.scenario(), r.connections(), r.perSecond(), ms(r.ms(50)), ms(r.ms(90)), ms(r.ms(99)),
               ms(r.ms(99.9)), ms(r.maxMs()), r.errors(),
               lookups ? pct(r.fraction("HIT-EXACT")) : "", lookups ? pct(r.fraction("HIT-SEMANTIC")) : "",
               lookups ? pct(r.fraction("MISS")) : "",
@@ -521,12 +584,22 @@ final class LoadGenerator {
       }
       boolean anyRatio = false;
       StringBuilder t = new StringBuilder();
+      if (o.rounds() > 1) {
+        t.append(String.format("%nRatios are the median of %d rounds (the rows marked #1 to #%d), each round's"
+            + " scenarios run seconds apart.%n", o.rounds(), o.rounds()));
+      }
       t.append("\n| connections | exact ÷ floor (goal ≥ 0.5) | exact ÷ floor by server CPU per request"
           + " | semantic ÷ raw embedding (goal ≥ 0.8) | miss ÷ raw embedding | store ÷ raw embedding |\n"
           + "|---:|---:|---:|---:|---:|---:|\n");
+      StringBuilder perRound = new StringBuilder();
       for (int c : o.connections()) {
-        Double[] v = {vsFloor("exact", c), vsFloorCpu("exact", c), vsEmbed("semantic", c), vsEmbed("miss", c),
-            vsEmbed("store", c)};
+        Double[] v = {median(this::vsFloor, "exact", c), median(this::vsFloorCpu, "exact", c),
+            median(this::vsEmbed, "semantic", c), median(this::vsEmbed, "miss", c), median(this::vsEmbed, "store", c)};
+        List<Double> rounds = byRound(this::vsFloor, "exact", c);
+        if (o.rounds() > 1 && !rounds.isEmpty()) {
+          perRound.append(String.format(Locale.ROOT, "exact ÷ floor at %d connections, round by round: %s.%n", c,
+              String.join(", ", rounds.stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).toList())));
+        }
         if (Arrays.stream(v).allMatch(x -> x == null)) {
           continue;
         }
@@ -539,6 +612,9 @@ final class LoadGenerator {
       }
       if (anyRatio) {
         s.append(t);
+        if (!perRound.isEmpty()) {
+          s.append('\n').append(perRound);
+        }
       }
       return s.toString();
     }
@@ -564,6 +640,7 @@ final class LoadGenerator {
       ArrayNode bk = opts.putArray("backends");
       o.backends().forEach(bk::add);
       opts.put("client_threads", o.clientThreads());
+      opts.put("rounds", o.rounds());
       root.put("model", model);
       if (embedTextsPerS > 0) {
         ObjectNode e = root.putObject("raw_embedding");
@@ -581,6 +658,7 @@ final class LoadGenerator {
         ObjectNode n = runs.addObject();
         n.put("target", base(row.scenario()).equals("floor") ? "floor" : "semcache");
         n.put("scenario", row.scenario());
+        n.put("round", row.round());
         n.put("connections", r.connections());
         n.put("seconds", r.seconds());
         n.put("requests", r.ok());
@@ -615,12 +693,17 @@ final class LoadGenerator {
       }
       ArrayNode ratios = root.putArray("ratios");
       for (int c : o.connections()) {
+        // With rounds, each ratio is the median over them, and "..._by_round" lists them.
         ObjectNode n = ratios.addObject().put("connections", c);
-        putRatio(n, "exact_vs_floor", vsFloor("exact", c));
-        putRatio(n, "exact_vs_floor_by_server_cpu", vsFloorCpu("exact", c));
-        putRatio(n, "semantic_vs_raw_embedding", vsEmbed("semantic", c));
-        putRatio(n, "miss_vs_raw_embedding", vsEmbed("miss", c));
-        putRatio(n, "store_vs_raw_embedding", vsEmbed("store", c));
+        putRatio(n, "exact_vs_floor", median(this::vsFloor, "exact", c));
+        putRatio(n, "exact_vs_floor_by_server_cpu", median(this::vsFloorCpu, "exact", c));
+        putRatio(n, "semantic_vs_raw_embedding", median(this::vsEmbed, "semantic", c));
+        putRatio(n, "miss_vs_raw_embedding", median(this::vsEmbed, "miss", c));
+        putRatio(n, "store_vs_raw_embedding", median(this::vsEmbed, "store", c));
+        if (o.rounds() > 1) {
+          ArrayNode each = n.putArray("exact_vs_floor_by_round");
+          byRound(this::vsFloor, "exact", c).forEach(x -> each.add(round(x)));
+        }
       }
       ObjectNode goals = root.putObject("goals");
       goals.put("exact_vs_floor", 0.5);
