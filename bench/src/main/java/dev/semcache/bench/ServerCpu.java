@@ -36,16 +36,29 @@ final class ServerCpu implements AutoCloseable {
   Window window(String prefix, double afterS, double seconds) {
     Window w = new Window();
     timer.schedule(() -> w.start = cpuNanos(prefix), (long) (afterS * 1e6), TimeUnit.MICROSECONDS);
-    timer.schedule(() -> w.end = cpuNanos(prefix), (long) ((afterS + seconds) * 1e6), TimeUnit.MICROSECONDS);
+    timer.schedule(() -> {
+      w.end = cpuNanos(prefix);
+      w.ended.countDown();
+    }, (long) ((afterS + seconds) * 1e6), TimeUnit.MICROSECONDS);
     return w;
   }
 
   static final class Window {
     private volatile long start = -1;
     private volatile long end = -1;
+    private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
 
-    /** CPU nanoseconds inside the window, or -1 if it has not ended. */
+    /**
+     * CPU nanoseconds inside the window, or -1 if it has not ended. Waits up to 5 s for the closing
+     * sample: the load client's run ends at the same instant, and reading every thread's CPU time takes a
+     * moment (without the wait, about one row in four lost its figure).
+     */
     long nanos() {
+      try {
+        ended.await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       return start < 0 || end < 0 ? -1 : end - start;
     }
   }
