@@ -36,6 +36,8 @@ public final class ServedLookup {
   private final String response;
   private final boolean sampled;
   private final long atMillis;
+  /** {@link #bytes()}, computed once: the table reads it from the lookup a new one displaces, by then cold in memory. */
+  private final int bytes;
   @SuppressWarnings("unused") // through STATE
   private volatile int state;
 
@@ -43,6 +45,8 @@ public final class ServedLookup {
    * @param kind {@link #EXACT}, {@link #SEMANTIC} or {@link #NEAR_MISS}
    * @param similarity of the served (or, for a near miss, the nearest) entry
    * @param prompt the lookup's prompt, or null for an exact hit (then it is the matched prompt)
+   * @param matchedPrompt the served or nearest entry's prompt, or null for an exact hit: the entry holds it,
+   *     and a verdict reads it from there ({@code Analytics.record})
    * @param response the cached answer if sampled, else null
    * @param sampled whether the answer said {@code audit: true}
    */
@@ -59,6 +63,7 @@ public final class ServedLookup {
     this.response = response;
     this.sampled = sampled;
     this.atMillis = atMillis;
+    this.bytes = (int) Math.min(Integer.MAX_VALUE, 160 + 2L * (length(prompt) + length(matchedPrompt) + length(response)));
   }
 
   public String namespace() {
@@ -114,7 +119,7 @@ public final class ServedLookup {
 
   /** Estimated heap bytes: the object and its strings (two bytes a character, the worst case). */
   long bytes() {
-    return 160 + 2L * (length(prompt) + length(matchedPrompt) + length(response));
+    return bytes;
   }
 
   /**

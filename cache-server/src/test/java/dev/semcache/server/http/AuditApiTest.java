@@ -224,8 +224,24 @@ class AuditApiTest {
     assertThat(st.get("audits").get("feedback_false_hits").asLong()).isEqualTo(1);
     assertThat(st.get("audits").get("audited_hits").asLong()).isZero();
     assertThat(st.get("false_hit_rate").get("estimate").isNull()).isTrue();
-    assertThat(s.call("GET", "/v1/namespaces/faq/audits", null).json().get("audits").get(0).get("source").asText())
-        .isEqualTo("feedback");
+    JsonNode record = s.call("GET", "/v1/namespaces/faq/audits", null).json().get("audits").get(0);
+    assertThat(record.get("source").asText()).isEqualTo("feedback");
+    assertThat(record.get("prompt").asText()).as("read from the entry before the feedback removed it").isEqualTo(PROMPT);
+    assertThat(record.get("matched_prompt").asText()).isEqualTo(PROMPT);
+  }
+
+  @Test
+  void feedbackOnAnExactHitWhoseEntryIsGoneIsStillRecorded() {
+    start();
+    String id = s.store("faq", PROMPT, ANSWER).json().get("entry_id").asText();
+    String exact = s.lookup("faq", PROMPT).json().get("lookup_id").asText();
+    assertThat(s.call("DELETE", "/v1/entries/" + id + "?namespace=faq", null).status()).isIn(200, 204);
+    Response fb = s.call("POST", "/v1/feedback", body("namespace", "faq", "lookup_id", exact, "verdict", "false_hit"));
+    assertThat(fb.status()).isEqualTo(202);
+    assertThat(stats("faq").get("audits").get("feedback_false_hits").asLong()).isEqualTo(1);
+    JsonNode record = s.call("GET", "/v1/namespaces/faq/audits", null).json().get("audits").get(0);
+    assertThat(record.get("entry_id").asText()).isEqualTo(id);
+    assertThat(record.get("prompt").asText()).as("an exact hit keeps no prompt; its entry is gone").isEmpty();
   }
 
   @Test
