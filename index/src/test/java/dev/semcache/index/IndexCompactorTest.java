@@ -28,16 +28,7 @@ class IndexCompactorTest {
   private final SplittableRandom random = new SplittableRandom(5);
 
   private float[] unit() {
-    float[] v = new float[DIM];
-    double norm = 0;
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) random.nextGaussian();
-      norm += v[i] * v[i];
-    }
-    for (int i = 0; i < v.length; i++) {
-      v[i] /= (float) Math.sqrt(norm);
-    }
-    return v;
+    return TestVectors.random(random, DIM);
   }
 
   // ---------------------------------------------------------------- the policy

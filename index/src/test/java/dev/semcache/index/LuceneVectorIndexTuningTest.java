@@ -26,16 +26,7 @@ class LuceneVectorIndexTuningTest extends VectorIndexContractTest {
   }
 
   private static float[] unit(SplittableRandom random) {
-    float[] v = new float[64];
-    double norm = 0;
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) random.nextGaussian();
-      norm += v[i] * v[i];
-    }
-    for (int i = 0; i < v.length; i++) {
-      v[i] /= (float) Math.sqrt(norm);
-    }
-    return v;
+    return TestVectors.random(random, 64);
   }
 
   @Test

@@ -26,6 +26,15 @@ public final class TestVectors {
     return CACHE.computeIfAbsent(text, t -> embedder().embed(t)).clone();
   }
 
+  /** A random unit vector of {@code dimension} (Gaussian components, normalised): for tests that need many, fast. */
+  public static float[] random(java.util.SplittableRandom random, int dimension) {
+    float[] v = new float[dimension];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) random.nextGaussian();
+    }
+    return org.apache.lucene.util.VectorUtil.l2normalize(v);
+  }
+
   /** Prompts of a support desk: several wordings of a few needs, plus unrelated questions. */
   public static final List<String> PROMPTS = List.of(
       "How do I reset my password?",
